@@ -1,0 +1,229 @@
+"""The store's foundation: opening a board file safely, transactions, the clock, event writing.
+
+Everything that touches the connection goes through :meth:`StoreBase.atomic` (writes) or
+:meth:`StoreBase.reading` (consistent multi-statement reads), under one re-entrant lock, so a
+``Store`` may be shared by the threads of a notebook kernel.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import stat
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator, Optional
+from urllib.parse import quote
+
+from . import schema
+from .errors import BoardBusy, KanbanError, NotAKanbanDatabase, ReadOnlyBoard
+from .paths import default_board_path
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def translate(exc: sqlite3.Error, path: object) -> KanbanError | sqlite3.Error:
+    """Turn SQLite's lock and permission errors into the store's own, leaving others alone."""
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        return BoardBusy(
+            f"{path} is locked by another writer and stayed locked past the busy timeout; "
+            "nothing was written. Try again, or open the Store with a larger busy_timeout"
+        )
+    if "readonly" in text or "read-only" in text:
+        return ReadOnlyBoard(f"{path} is read-only: {exc}")
+    return exc
+
+
+class StoreBase:
+    """Opens the board file and owns its connection; the verbs live in the mixins."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike | None = None,
+        *,
+        read_only: bool = False,
+        busy_timeout: float = 10.0,
+        clock: Optional[Callable[[], float]] = None,
+    ):
+        self.path = Path(path).expanduser() if path is not None else default_board_path()
+        self.path = self.path.absolute()
+        self.busy_timeout = float(busy_timeout)
+        self._clock = clock or time.time
+        self._lock = threading.RLock()
+        self._depth = 0
+        self.read_only = bool(read_only) or _not_writable(self.path)
+        self._check_file()
+        self._conn = self._connect()
+        try:
+            self._prepare()
+        except BaseException:
+            self._conn.close()
+            raise
+
+    # -- opening -------------------------------------------------------------------------------
+
+    def _check_file(self) -> None:
+        if self.path.is_dir():
+            raise NotAKanbanDatabase(f"{self.path} is a directory; give the path of a .db file")
+        if self.path.exists() and self.path.stat().st_size > 0:
+            with open(self.path, "rb") as f:
+                head = f.read(len(SQLITE_MAGIC))
+            if head != SQLITE_MAGIC:
+                raise NotAKanbanDatabase(
+                    f"{self.path} is not a SQLite file; it was left untouched. "
+                    "Point Store() at a kanban.db or at a new file"
+                )
+        elif not self.path.exists():
+            if self.read_only:
+                raise ReadOnlyBoard(
+                    f"there is no board at {self.path} and it cannot be created read-only"
+                )
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+
+    def _connect(self) -> sqlite3.Connection:
+        target, uri = str(self.path), False
+        if self.read_only:
+            target, uri = f"file:{quote(str(self.path))}?mode=ro", True
+        conn = sqlite3.connect(
+            target,
+            uri=uri,
+            timeout=self.busy_timeout,
+            isolation_level=None,  # we issue BEGIN ourselves
+            check_same_thread=False,  # guarded by self._lock
+        )
+        conn.row_factory = sqlite3.Row
+        return conn
+
+    def _prepare(self) -> None:
+        try:
+            tables = schema.inspect(self._conn, self.path)
+        except sqlite3.OperationalError as exc:
+            raise translate(exc, self.path) from None
+        if self.read_only:
+            if not tables.get("tasks"):
+                raise ReadOnlyBoard(f"{self.path} holds no board yet and is read-only")
+            return
+        try:
+            mode = self._conn.execute("PRAGMA journal_mode").fetchone()[0]
+            if mode.lower() != "wal":
+                self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+        except sqlite3.OperationalError as exc:
+            raise translate(exc, self.path) from None
+        statements = schema.missing_parts(tables)
+        if statements or schema.missing_indexes(self._conn):
+            with self.atomic() as conn:
+                for sql in statements:
+                    conn.execute(sql)
+                for sql in schema.missing_indexes(conn):
+                    conn.execute(sql)
+
+    # -- transactions --------------------------------------------------------------------------
+
+    @contextmanager
+    def atomic(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction: ``BEGIN IMMEDIATE``, or a savepoint when nested.
+
+        Everything inside commits together or not at all. Raises ReadOnlyBoard on a read-only
+        board and BoardBusy when the write lock cannot be had within ``busy_timeout``.
+        """
+        if self.read_only:
+            raise ReadOnlyBoard(f"{self.path} was opened read-only; open it writable to change it")
+        with self._lock:
+            depth = self._depth
+            savepoint = f"kanban_sp{depth}"
+            try:
+                self._conn.execute("BEGIN IMMEDIATE" if depth == 0 else f"SAVEPOINT {savepoint}")
+            except sqlite3.OperationalError as exc:
+                raise translate(exc, self.path) from None
+            self._depth += 1
+            try:
+                yield self._conn
+            except BaseException:
+                self._depth = depth
+                if depth == 0:
+                    self._conn.execute("ROLLBACK")
+                else:
+                    self._conn.execute(f"ROLLBACK TO {savepoint}")
+                    self._conn.execute(f"RELEASE {savepoint}")
+                raise
+            self._depth = depth
+            try:
+                self._conn.execute("COMMIT" if depth == 0 else f"RELEASE {savepoint}")
+            except sqlite3.OperationalError as exc:
+                if depth == 0 and self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                raise translate(exc, self.path) from None
+
+    @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction: every statement inside sees the same snapshot of the board."""
+        with self._lock:
+            if self._depth or self._conn.in_transaction:
+                yield self._conn
+                return
+            try:
+                self._conn.execute("BEGIN")
+            except sqlite3.OperationalError as exc:
+                raise translate(exc, self.path) from None
+            try:
+                yield self._conn
+            finally:
+                if self._conn.in_transaction:
+                    self._conn.execute("COMMIT")
+
+    def _query(self, sql: str, params: tuple | list | dict = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            try:
+                return self._conn.execute(sql, params).fetchall()
+            except sqlite3.OperationalError as exc:
+                raise translate(exc, self.path) from None
+
+    # -- helpers for the verbs -----------------------------------------------------------------
+
+    def _now(self) -> int:
+        return int(self._clock())
+
+    def _event(self, task_id: str, kind: str, payload: Optional[dict] = None) -> None:
+        """Append one event; must run inside :meth:`atomic`. An empty payload is stored as NULL,
+        as Hermes does."""
+        self._conn.execute(
+            "INSERT INTO task_events (task_id, kind, payload, created_at) VALUES (?, ?, ?, ?)",
+            (task_id, kind, json.dumps(payload, ensure_ascii=False) if payload else None, self._now()),
+        )
+
+    # -- lifetime ------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the connection. The store cannot be used afterwards."""
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        mode = " read-only" if self.read_only else ""
+        return f"<Store{mode} {self.path}>"
+
+
+def _not_writable(path: Path) -> bool:
+    """True when the file (or, for a new board, its folder) is not meant to be written.
+
+    Write bits are checked as well as ``os.access``, so a file marked read-only stays read-only
+    even for root, who could write it anyway.
+    """
+    target = path if path.exists() else path.parent
+    while not target.exists():
+        target = target.parent
+    mode = target.stat().st_mode
+    if not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+        return True
+    return not os.access(target, os.W_OK)
