@@ -1,0 +1,184 @@
+"""``BoardState``: the board as the widget shows it, kept in step with the database by patches.
+
+The widget's Python side holds one ``BoardState``. It starts from one consistent snapshot (the
+cards and the event cursor read in one transaction), then follows ``task_events`` after that
+cursor: each batch of events names the tasks that changed, only those cards (and the parents
+whose progress they move) are re-read, and the difference is a patch with the next revision
+number. Because the snapshot and its cursor come from one read, no event falls between them.
+
+This module knows the store and nothing of Jupyter; the widget and the sync thread drive it.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Iterable, Optional
+
+from .protocol import CARD_TEXT_PREVIEW, PATCH
+from .store import Event, Store
+
+#: Card fields the front end does not need (kept out of the wire to keep patches small).
+_WIRE_DROP = ("workspace_kind", "workspace_path", "idempotency_key", "last_spawn_error",
+              "spawn_failures", "worker_pid", "created_by")
+
+
+def wire_card(card: dict) -> dict:
+    """A store card trimmed for the page: long text cut to a preview, internal fields dropped."""
+    out = {k: v for k, v in card.items() if k not in _WIRE_DROP}
+    for key in ("body", "result"):
+        text = out.get(key)
+        if isinstance(text, str) and len(text) > CARD_TEXT_PREVIEW:
+            out[key] = text[:CARD_TEXT_PREVIEW]
+            out[f"{key}_truncated"] = True
+    return out
+
+
+def affected_tasks(events: Iterable[Event]) -> set[str]:
+    """Ids of tasks whose card may have changed because of these events (links touch both
+    ends: the parent's child count and progress change with the child)."""
+    ids: set[str] = set()
+    for event in events:
+        ids.add(event.task_id)
+        if event.kind in ("linked", "unlinked") and event.payload:
+            ids.update(v for v in (event.payload.get("parent"), event.payload.get("child")) if v)
+    return ids
+
+
+class BoardState:
+    """The cards the widget shows, their revision, and the event cursor they reflect.
+
+    Thread-safe: every method takes the state's lock, so the sync thread and the kernel's
+    message handlers may call it concurrently.
+    """
+
+    def __init__(self, store: Store, *, include_archived: bool = False):
+        self.store = store
+        self.include_archived = include_archived
+        self.lock = threading.RLock()
+        self.rev = 0
+        self.cursor = 0
+        self.now = 0
+        self.cards: dict[str, dict] = {}
+        self.columns: list[str] = []
+        self.tenants: list[str] = []
+        self.assignees: list[str] = []
+        self.reload()
+
+    # -- the snapshot --------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Re-read the whole board in one snapshot; the next revision starts from it."""
+        with self.lock:
+            snap = self.store.board(include_archived=self.include_archived)
+            self.cards = {c["id"]: wire_card(c) for c in snap.cards}
+            self.columns = list(snap.columns)
+            self.tenants, self.assignees = snap.tenants, snap.assignees
+            self.cursor, self.now = snap.cursor, snap.now
+            self.rev += 1
+
+    def payload(self) -> dict:
+        """The snapshot as the ``_board`` trait carries it (see docs/protocol.md)."""
+        with self.lock:
+            return {
+                "rev": self.rev,
+                "cursor": self.cursor,
+                "now": self.now,
+                "path": str(self.store.path),
+                "columns": list(self.columns),
+                "cards": list(self.cards.values()),
+                "tenants": list(self.tenants),
+                "assignees": list(self.assignees),
+            }
+
+    # -- following the database ----------------------------------------------------------------
+
+    def poll(self, batch: int = 2000) -> Optional[dict]:
+        """Read every event after the cursor and return one patch for all of them, or None when
+        nothing changed. Events are read in batches of ``batch``; cards once at the end."""
+        with self.lock:
+            events: list[Event] = []
+            while True:
+                page = self.store.events_since(self.cursor if not events else events[-1].id, batch)
+                events += page
+                if len(page) < batch:
+                    break
+            if not events:
+                return None
+            return self._patch(events)
+
+    def _patch(self, events: list[Event]) -> dict:
+        changed = affected_tasks(events)
+        # A child's status change moves its parents' progress pills: re-read those too.
+        changed |= self._parents_of(changed)
+        fresh = {c["id"]: wire_card(c) for c in self.store.cards(changed)}
+        upserts, removes = [], []
+        for task_id in changed:
+            card = fresh.get(task_id)
+            visible = card is not None and (self.include_archived or card["status"] != "archived")
+            if visible:
+                if self.cards.get(task_id) != card:
+                    self.cards[task_id] = card
+                    upserts.append(card)
+            elif self.cards.pop(task_id, None) is not None:
+                removes.append(task_id)
+        for card in upserts:
+            if card["status"] not in self.columns:
+                self.columns.append(card["status"])  # a status this board had not shown yet
+        self.cursor = events[-1].id
+        self.now = self.store._now()
+        self.rev += 1
+        patch = {"type": PATCH, "rev": self.rev, "cursor": self.cursor, "now": self.now,
+                 "upserts": upserts, "removes": removes,
+                 "touched": sorted({e.task_id for e in events})}
+        if any(e.kind in ("created", "assigned", "edited", "archived", "status") for e in events):
+            tenants, assignees = self._choices()
+            if tenants != self.tenants:
+                self.tenants = patch["tenants"] = tenants
+            if assignees != self.assignees:
+                self.assignees = patch["assignees"] = assignees
+        return patch
+
+    def _parents_of(self, ids: set[str]) -> set[str]:
+        if not ids:
+            return set()
+        out: set[str] = set()
+        id_list = list(ids)
+        for start in range(0, len(id_list), 500):
+            chunk = id_list[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            out.update(r[0] for r in self.store._query(
+                f"SELECT parent_id FROM task_links WHERE child_id IN ({marks})", chunk))
+        return out
+
+    def _choices(self) -> tuple[list[str], list[str]]:
+        tenants = [r[0] for r in self.store._query(
+            "SELECT DISTINCT tenant FROM tasks WHERE tenant IS NOT NULL ORDER BY tenant")]
+        assignees = [r[0] for r in self.store._query(
+            "SELECT DISTINCT assignee FROM tasks WHERE assignee IS NOT NULL "
+            "AND status != 'archived' ORDER BY assignee")]
+        return tenants, assignees
+
+    # -- filters (the same rules as the page's, for Python callers) ------------------------------
+
+    def visible_ids(self, *, search: str = "", tenant: str = "", assignee: str = "") -> list[str]:
+        """Ids of the cards the page shows under these filters, in board order."""
+        needle = search.strip().lower()
+        with self.lock:
+            cards = list(self.cards.values())
+        out = []
+        for card in sorted(cards, key=lambda c: (-(c.get("priority") or 0), c["created_at"], c["id"])):
+            if tenant and card.get("tenant") != tenant:
+                continue
+            if assignee == "(unassigned)" and card.get("assignee"):
+                continue
+            if assignee and assignee != "(unassigned)" and card.get("assignee") != assignee:
+                continue
+            if needle and needle not in _haystack(card):
+                continue
+            out.append(card["id"])
+        return out
+
+
+def _haystack(card: dict) -> str:
+    parts = (card.get(k) for k in ("id", "title", "body", "assignee", "tenant", "result"))
+    return "\n".join(p for p in parts if isinstance(p, str)).lower()

@@ -1,0 +1,334 @@
+"""``KanbanBoard``: the anywidget that shows a :class:`Store` as a live Kanban board.
+
+The widget is thin: traits carry state, custom messages carry requests and patches, and every
+rule lives in the store. The board's cards travel in the ``_board`` trait, whose value is
+computed from :class:`BoardState` when it is serialised, so a reloaded page or a second view
+always gets the current board while live changes travel as small patches (docs/protocol.md).
+"""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import os
+import pathlib
+import threading
+import warnings
+from typing import Any, Callable, Optional
+
+import anywidget
+import traitlets
+
+from . import protocol
+from .board import BoardState, wire_card
+from .protocol import BadMessage, parse_request
+from .store import KanbanError, Store, TaskNotFound
+from .sync import TailThread
+
+log = logging.getLogger(__name__)
+STATIC = pathlib.Path(__file__).parent / "static"
+_warned_ipykernel = False
+
+
+def _board_to_json(_value: Any, widget: "KanbanBoard") -> dict:
+    # The trait's own value is a placeholder: the truth is the widget's BoardState, read at the
+    # moment the state is sent (first display, page reload, a resync request).
+    state = getattr(widget, "_state", None)
+    return state.payload() if state is not None else {}
+
+
+class KanbanBoard(anywidget.AnyWidget):
+    """A live Kanban board over a Hermes-compatible ``kanban.db``.
+
+    Example::
+
+        from kanban_widget import KanbanBoard
+        board = KanbanBoard("kanban.db")   # no argument: the default board (see Store)
+        board                              # shows it; drag cards, open the drawer, filter
+        board.tenant = "acme"              # filters are traits, settable from either side
+        board.selected                     # ids selected on the page
+        board.store.create_task("Write docs")   # appears on the board within a frame or two
+        board.close()                      # stops its thread and closes its connections
+
+    Args:
+        db: a path to the board file, a :class:`Store`, or None for the default board.
+        dispatcher: a callable ``spawn(task)`` that enables the dispatch button, which runs
+            ``store.dispatch_once(dispatcher)``.
+        user: the author of comments written from the page (default: the login name).
+        read_only: open the board read-only.
+        live: follow changes made by other processes (default True).
+        Any trait (``tenant``, ``search``, ``assignee``, ``show_archived``, ``lanes``,
+        ``selected``) may be given as a keyword to start with it set.
+
+    Raises:
+        TypeError: for an unknown keyword argument (check its spelling).
+    """
+
+    _esm = STATIC / "widget.js"
+    _css = STATIC / "widget.css"
+
+    # -- State (Python -> page) ------------------------------------------------------------------
+    _board = traitlets.Dict().tag(sync=True, to_json=_board_to_json)
+    """The board snapshot (docs/protocol.md); computed from BoardState when sent. Python writes."""
+
+    has_dispatcher = traitlets.Bool(False).tag(sync=True)
+    """True when a dispatcher was given: the page shows a dispatch button. Python writes."""
+
+    read_only = traitlets.Bool(False).tag(sync=True)
+    """True when the board cannot be written: the page disables every write control."""
+
+    error = traitlets.Unicode("").tag(sync=True)
+    """A persistent failure (for example live updates stopped), shown in the page's banner;
+    ``""`` when all is well. Python writes."""
+
+    # -- Filters and selection (both ways) -------------------------------------------------------
+    search = traitlets.Unicode("").tag(sync=True)
+    """Free-text filter over id, title, body, assignee, tenant and result. Default ``""``."""
+
+    tenant = traitlets.Unicode("").tag(sync=True)
+    """Show only this tenant's cards; ``""`` (default) shows all."""
+
+    assignee = traitlets.Unicode("").tag(sync=True)
+    """Show only this assignee's cards; ``"(unassigned)"`` for none; ``""`` (default) all."""
+
+    show_archived = traitlets.Bool(False).tag(sync=True)
+    """Show the archived column. Default False."""
+
+    lanes = traitlets.Bool(False).tag(sync=True)
+    """Swimlanes by assignee across every column. Default False."""
+
+    selected = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    """Ids of the cards selected on the page (set it to select from Python). Default []."""
+
+    def __init__(
+        self,
+        db: "str | os.PathLike | Store | None" = None,
+        *,
+        dispatcher: Optional[Callable] = None,
+        user: Optional[str] = None,
+        read_only: bool = False,
+        live: bool = True,
+        **kwargs: Any,
+    ):
+        unknown = set(kwargs) - set(self.class_trait_names(sync=True)) - {"layout"}
+        if unknown:
+            raise TypeError(
+                f"KanbanBoard got unexpected keyword argument(s) {', '.join(sorted(unknown))}; "
+                "check the spelling (filters: search, tenant, assignee, show_archived, lanes, "
+                "selected)")
+        self._lock = threading.RLock()
+        self._owns_store = not isinstance(db, Store)
+        self.store = db if isinstance(db, Store) else Store(db, read_only=read_only)
+        self._reader = Store(self.store.path, read_only=True, busy_timeout=self.store.busy_timeout)
+        self._state = BoardState(self._reader, include_archived=bool(kwargs.get("show_archived")))
+        self._dispatcher = dispatcher
+        self._user = user or _login_name()
+        self._thread: Optional[TailThread] = None
+        super().__init__(has_dispatcher=dispatcher is not None,
+                         read_only=self.store.read_only, **kwargs)
+        self.on_msg(self._on_message)
+        self.observe(self._on_show_archived, names="show_archived")
+        if live:
+            _warn_broken_ipykernel()
+            self._thread = TailThread(self, self._state)
+            self._thread.start()
+
+    # -- Python conveniences ---------------------------------------------------------------------
+
+    @property
+    def path(self) -> pathlib.Path:
+        """The board file shown."""
+        return self.store.path
+
+    def visible_ids(self) -> list[str]:
+        """Ids of the cards the page shows under the current filters, in board order."""
+        return self._state.visible_ids(search=self.search, tenant=self.tenant,
+                                       assignee=self.assignee)
+
+    def refresh(self) -> None:
+        """Re-read the whole board and send it to the page (rarely needed: the board is live)."""
+        with self._lock:
+            self._state.reload()
+            self.send_state("_board")
+
+    def sync_now(self) -> None:
+        """Apply any changes committed since the last patch, now (used by tests and scripts that
+        need the page's state to be current before they go on)."""
+        patch = self._state.poll()
+        if patch is not None:
+            self._publish_patch(patch)
+
+    def close(self) -> None:
+        """Stop following the board, close the connections this widget opened, close the view."""
+        if self._thread is not None:
+            self._thread.stop()
+            self._thread = None
+        self._state.store.close()
+        if self._owns_store:
+            self.store.close()
+        super().close()
+
+    def __repr__(self) -> str:
+        return f"<KanbanBoard {self.store.path} ({len(self._state.cards)} cards)>"
+
+    # -- called by the tail thread ---------------------------------------------------------------
+
+    def _publish_patch(self, patch: dict) -> None:
+        with self._lock:
+            self.send(patch)
+
+    def _report_sync_error(self, message: str) -> None:
+        with self._lock:
+            self.error = message
+
+    def _resync_all(self) -> None:
+        with self._lock:
+            self.send_state("_board")
+
+    # -- trait observers -------------------------------------------------------------------------
+
+    def _on_show_archived(self, change: dict) -> None:
+        with self._lock:
+            self._state.include_archived = bool(change["new"])
+            self._state.reload()
+            self.send_state("_board")
+
+    # -- requests from the page -------------------------------------------------------------------
+
+    def _on_message(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        request_id = content.get("id") if isinstance(content, dict) else None
+        try:
+            request = parse_request(content)
+            if request["type"] == "resync":
+                self._resync_all()
+                return
+            result = getattr(self, f"_do_{request['type']}")(request)
+        except BadMessage as exc:
+            self._reply(request_id, error=str(exc), code="BadMessage")
+            return
+        except KanbanError as exc:
+            self._reply(request_id, error=str(exc), code=type(exc).__name__)
+            return
+        except Exception as exc:  # a bug of ours: answer, log, and keep the widget alive
+            log.exception("kanban-widget: request %r failed", content)
+            self._reply(request_id, error=f"internal error: {exc}", code="KanbanError")
+            return
+        self._reply(request_id, result=result)
+        if self._thread is not None:
+            self._thread.poke()
+
+    def _reply(self, request_id: Any, *, result: Any = None, error: Optional[str] = None,
+               code: Optional[str] = None) -> None:
+        message: dict = {"type": protocol.REPLY, "id": request_id, "ok": error is None}
+        if error is None:
+            message["result"] = result if result is not None else {}
+        else:
+            message["error"], message["code"] = error, code
+        with self._lock:
+            self.send(message)
+
+    def _card(self, task_id: str) -> dict:
+        cards = self.store.cards([task_id])
+        if not cards:
+            raise TaskNotFound(task_id, self.store.path)
+        return wire_card(cards[0])
+
+    def _do_move(self, req: dict) -> dict:
+        self.store.move_task(req["task_id"], req["status"], reason=req.get("reason"),
+                             result=req.get("result"))
+        return {"card": self._card(req["task_id"])}
+
+    def _do_create(self, req: dict) -> dict:
+        parents = [req["parent"]] if req.get("parent") else []
+        task_id = self.store.create_task(
+            req["title"], body=req.get("body"), assignee=req.get("assignee") or None,
+            priority=req.get("priority") or 0, parents=parents,
+            triage=req["column"] == "triage", created_by=self._user,
+            tenant=self.tenant or None)
+        return {"card": self._card(task_id)}
+
+    def _do_update(self, req: dict) -> dict:
+        fields = dict(req["fields"])
+        if "assignee" in fields:
+            fields["assignee"] = fields["assignee"] or None
+        self.store.update_task(req["task_id"], **fields)
+        return {"card": self._card(req["task_id"])}
+
+    def _do_comment(self, req: dict) -> dict:
+        return {"comment_id": self.store.add_comment(req["task_id"], self._user, req["body"])}
+
+    def _do_link(self, req: dict) -> dict:
+        self.store.link_tasks(req["parent"], req["child"])
+        return {}
+
+    def _do_unlink(self, req: dict) -> dict:
+        return {"removed": self.store.unlink_tasks(req["parent"], req["child"])}
+
+    def _do_bulk(self, req: dict) -> dict:
+        action, value = req["action"], req.get("value")
+        results = []
+        for task_id in req["task_ids"]:
+            try:
+                if action == "move":
+                    self.store.move_task(task_id, value)
+                elif action == "assign":
+                    if self.store.get_task(task_id) is None:
+                        raise TaskNotFound(task_id, self.store.path)
+                    self.store.update_task(task_id, assignee=value or None)
+                elif action == "priority":
+                    self.store.update_task(task_id, priority=value)
+                else:
+                    self.store.move_task(task_id, "archived")
+                results.append({"task_id": task_id, "ok": True})
+            except KanbanError as exc:
+                results.append({"task_id": task_id, "ok": False, "error": str(exc)})
+        return {"results": results}
+
+    def _do_detail(self, req: dict) -> dict:
+        task = self.store.get_task(req["task_id"])
+        if task is None:
+            raise TaskNotFound(req["task_id"], self.store.path)
+
+        def summary(ids: list[str]) -> list[dict]:
+            tasks = [self.store.get_task(i) for i in ids]
+            return [{"id": t.id, "title": t.title, "status": t.status} for t in tasks if t]
+
+        events = self.store.list_events(task.id)
+        return {
+            "task": task.to_dict(),
+            "comments": [c.to_dict() for c in self.store.list_comments(task.id)],
+            "events": [e.to_dict() for e in reversed(events)][:500],
+            "parents": summary(self.store.parents_of(task.id)),
+            "children": summary(self.store.children_of(task.id)),
+        }
+
+    def _do_dispatch(self, req: dict) -> dict:
+        if self._dispatcher is None:
+            raise KanbanError("this board has no dispatcher; pass KanbanBoard(..., dispatcher=fn)")
+        return self.store.dispatch_once(self._dispatcher, max_spawn=req.get("max_spawn")).to_dict()
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return "notebook"
+
+
+def _warn_broken_ipykernel() -> None:
+    """ipykernel 7.0.0 and 7.0.1 drop every widget update sent from a thread: say so, once."""
+    global _warned_ipykernel
+    if _warned_ipykernel:
+        return
+    try:
+        from importlib.metadata import version
+
+        kernel_version = version("ipykernel")
+    except Exception:
+        return
+    if kernel_version in ("7.0.0", "7.0.1"):
+        _warned_ipykernel = True
+        warnings.warn(
+            f"ipykernel {kernel_version} cannot send widget updates from a thread, so the board "
+            "will not update live; upgrade with `pip install -U ipykernel` (7.1 or newer)",
+            RuntimeWarning, stacklevel=3)
