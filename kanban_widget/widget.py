@@ -160,11 +160,14 @@ class KanbanBoard(anywidget.AnyWidget):
 
     def close(self) -> None:
         """Stop following the board, close the connections this widget opened, close the view."""
-        if self._thread is not None:
-            self._thread.stop()
+        thread = getattr(self, "_thread", None)  # close() also runs from __del__, maybe half-built
+        if thread is not None:
             self._thread = None
-        self._state.store.close()
-        if self._owns_store:
+            thread.stop()
+        state = getattr(self, "_state", None)
+        if state is not None:
+            state.store.close()
+        if getattr(self, "_owns_store", False):
             self.store.close()
         super().close()
 
