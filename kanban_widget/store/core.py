@@ -57,6 +57,8 @@ class StoreBase:
         self._depth = 0
         self.read_only = bool(read_only) or _not_writable(self.path)
         self._check_file()
+        if self.read_only:
+            self._inspect_without_sidecars()
         self._conn = self._connect()
         try:
             self._prepare()
@@ -83,6 +85,18 @@ class StoreBase:
                     f"there is no board at {self.path} and it cannot be created read-only"
                 )
             self.path.parent.mkdir(parents=True, exist_ok=True)
+
+    def _inspect_without_sidecars(self) -> None:
+        """Refuse a foreign file before a read-only connection leaves ``-wal``/``-shm`` files
+        beside it (a read-only connection cannot remove them). Only when there is no ``-wal`` or
+        ``-journal``, so the main file holds the whole database."""
+        if any(Path(f"{self.path}{suffix}").exists() for suffix in ("-wal", "-journal")):
+            return
+        conn = sqlite3.connect(f"file:{quote(str(self.path))}?mode=ro&immutable=1", uri=True)
+        try:
+            schema.inspect(conn, self.path)
+        finally:
+            conn.close()
 
     def _connect(self) -> sqlite3.Connection:
         target, uri = str(self.path), False

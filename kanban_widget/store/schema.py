@@ -100,6 +100,9 @@ def inspect(conn: sqlite3.Connection, path: object) -> dict:
         names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
         tables = {n: [r[1] for r in conn.execute(f'PRAGMA table_info("{n}")')] for n in names}
     except sqlite3.DatabaseError as exc:
+        if isinstance(exc, sqlite3.OperationalError) and (
+                "locked" in str(exc).lower() or "busy" in str(exc).lower()):
+            raise  # a locked board is still a board: the caller reports BoardBusy
         raise NotAKanbanDatabase(
             f"{path} is not a usable SQLite database ({exc}); point Store() at a kanban.db "
             "or at a new file"

@@ -1,0 +1,184 @@
+"""Files that are not boards, broken boards and boards we may not write."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+
+import pytest
+
+from kanban_widget.store import BoardBusy, NotAKanbanDatabase, ReadOnlyBoard
+
+from . import hermes_boards as hermes
+from .helpers import sha256, sidecars
+
+
+def _other_app(path, journal="delete"):
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA journal_mode={journal}")
+    conn.execute("CREATE TABLE photos (id INTEGER PRIMARY KEY, name TEXT)")
+    conn.execute("INSERT INTO photos (name) VALUES ('cat.jpg')")
+    conn.commit()
+    conn.close()
+
+
+def _tasks_without_kanban_columns(path):
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE tasks (id INTEGER PRIMARY KEY, what TEXT, done INTEGER)")
+    conn.execute("INSERT INTO tasks (what, done) VALUES ('buy milk', 0)")
+    conn.commit()
+    conn.close()
+
+
+def _corrupt(path):
+    """A real header followed by garbage."""
+    _other_app(path)
+    data = path.read_bytes()
+    path.write_bytes(data[:100] + bytes(range(256)) * 30)
+
+
+BAD_FILES = {
+    "text": (lambda p: p.write_text("title,status\nbuy milk,todo\n"), "not a SQLite file"),
+    "random-bytes": (lambda p: p.write_bytes(os.urandom(4096)), "not a SQLite file"),
+    "short": (lambda p: p.write_bytes(b"SQLite"), "not a SQLite file"),
+    "other-app": (_other_app, r"another application \(tables: photos\)"),
+    "other-app-wal": (lambda p: _other_app(p, "wal"), "another application"),
+    "tasks-without-kanban-columns": (_tasks_without_kanban_columns,
+                                     "without the columns of a kanban board"),
+    "corrupt": (_corrupt, "not a usable SQLite database"),
+}
+
+
+@pytest.mark.parametrize("read_only", [False, True], ids=["writable", "read-only"])
+@pytest.mark.parametrize("make, message", BAD_FILES.values(), ids=BAD_FILES.keys())
+def test_not_a_board_is_refused_and_left_untouched(open_store, tmp_path, make, message, read_only):
+    path = tmp_path / "thing.db"
+    make(path)
+    before, junk = sha256(path), sidecars(path)
+    with pytest.raises(NotAKanbanDatabase, match=message):
+        open_store(path, read_only=read_only)
+    assert sha256(path) == before
+    assert sidecars(path) == junk
+
+
+def test_message_says_the_file_was_left_alone(open_store, tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("hello")
+    with pytest.raises(NotAKanbanDatabase, match="left untouched") as info:
+        open_store(path)
+    assert str(path) in str(info.value)
+
+
+def test_a_directory_is_refused(open_store, tmp_path):
+    with pytest.raises(NotAKanbanDatabase, match="is a directory"):
+        open_store(tmp_path)
+
+
+# -- read-only ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def filled_board(open_store, store_path, clock):
+    """A board with a parent, a child, a comment and a link, closed again; returns its path."""
+    store = open_store(store_path, clock=clock)
+    parent = store.create_task("parent", assignee="alice", tenant="acme")
+    clock.advance(1)
+    store.create_task("child", parents=[parent])
+    store.add_comment(parent, "bob", "hi")
+    store.close()
+    return store_path
+
+
+WRITES = {
+    "create": lambda s, t: s.create_task("new"),
+    "update": lambda s, t: s.update_task(t, title="x"),
+    "move": lambda s, t: s.move_task(t, "done"),
+    "assign": lambda s, t: s.assign_task(t, "bob"),
+    "complete": lambda s, t: s.complete_task(t),
+    "block": lambda s, t: s.block_task(t),
+    "archive": lambda s, t: s.archive_task(t),
+    "comment": lambda s, t: s.add_comment(t, "a", "b"),
+    "link": lambda s, t: s.link_tasks(s.create_task("p"), t),
+    "unlink": lambda s, t: s.unlink_tasks("a", t),
+    "claim": lambda s, t: s.claim_task(t),
+    "heartbeat": lambda s, t: s.heartbeat_claim(t),
+    "release": lambda s, t: s.release_stale_claims(),
+    "recompute": lambda s, t: s.recompute_ready(),
+    "dispatch": lambda s, t: s.dispatch_once(lambda task: None),
+}
+
+
+@pytest.mark.parametrize("how", ["chmod", "flag"])
+@pytest.mark.parametrize("write", WRITES.values(), ids=WRITES.keys())
+def test_read_only_board_reads_but_refuses_writes(open_store, filled_board, how, write):
+    if how == "chmod":
+        os.chmod(filled_board, 0o444)
+    before = sha256(filled_board)
+    store = open_store(filled_board, read_only=(how == "flag"))
+    assert store.read_only and "read-only" in repr(store)
+    tasks = store.list_tasks()
+    assert [t.title for t in tasks] == ["parent", "child"]
+    assert store.board().cursor == len(store.list_events())
+    assert store.dispatch_once(lambda task: None, dry_run=True).spawned == [tasks[0].id]
+    with pytest.raises(ReadOnlyBoard, match="read-only"):
+        write(store, tasks[0].id)
+    assert [t.status for t in store.list_tasks()] == ["ready", "todo"]
+    store.close()
+    assert sha256(filled_board) == before
+
+
+def test_read_only_old_board_is_read_without_migrating(open_store, tmp_path):
+    path = tmp_path / "v0.db"
+    hermes.create_board(path, "v0")
+    ids = hermes.populate(path, "v0")
+    os.chmod(path, 0o444)
+    before = sha256(path)
+    store = open_store(path)
+    assert store.read_only
+    assert {t.id: t.status for t in store.list_tasks(include_archived=True)} == ids
+    assert "waiting" in store.board().columns
+    store.close()
+    assert sha256(path) == before and sidecars(path) == set()
+
+
+def test_read_only_missing_file_is_not_created(open_store, store_path):
+    with pytest.raises(ReadOnlyBoard, match="no board"):
+        open_store(store_path, read_only=True)
+    assert not store_path.exists()
+
+
+def test_read_only_empty_file_is_refused(open_store, store_path):
+    store_path.touch()
+    os.chmod(store_path, 0o444)
+    with pytest.raises(ReadOnlyBoard, match="no board"):
+        open_store(store_path)
+    assert store_path.read_bytes() == b""
+
+
+def test_new_board_in_a_folder_we_cannot_write(open_store, tmp_path):
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    os.chmod(folder, 0o555)
+    try:
+        with pytest.raises(ReadOnlyBoard):
+            open_store(folder / "kanban.db")
+        assert list(folder.iterdir()) == []
+    finally:
+        os.chmod(folder, 0o755)
+
+
+def test_locked_board_is_busy_not_foreign(open_store, tmp_path):
+    """A board in rollback-journal mode whose writer holds an exclusive lock is busy, not
+    "not a kanban database"."""
+    path = tmp_path / "v1.db"
+    hermes.create_board(path, "v1")
+    hermes.populate(path, "v1")
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(BoardBusy, match="locked"):
+            open_store(path, busy_timeout=0.2)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert len(open_store(path).list_tasks(include_archived=True)) == 8
