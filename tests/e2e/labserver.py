@@ -1,0 +1,162 @@
+"""A real JupyterLab for end-to-end tests and benchmarks: isolated, on 127.0.0.1, torn down.
+
+``LabServer`` starts ``jupyter lab`` with throwaway config/data/runtime/settings folders, a
+random port and token, and settings that keep the page quiet (no news toast, no autosave, every
+cell in the DOM). ``open_notebook`` writes a notebook, opens it in a Playwright page, runs all
+cells and waits for the kernel to go idle. Used by ``tests/e2e/test_lab.py`` and
+``bench/bench_sync.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import nbformat
+
+SETTINGS = {
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings":
+        {"fetchNews": "false", "checkForUpdates": False},
+    "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LabServer:
+    """One JupyterLab server rooted at ``root`` (a folder the notebooks are written into)."""
+
+    def __init__(self, root: Path, env: dict | None = None):
+        self.root = Path(root)
+        self.tmp = Path(tempfile.mkdtemp(prefix="kanban-lab-"))
+        self.port, self.token = _free_port(), secrets.token_hex(16)
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.env = dict(os.environ, **(env or {}),
+                        JUPYTER_CONFIG_DIR=str(self.tmp / "config"),
+                        JUPYTER_DATA_DIR=str(self.tmp / "data"),
+                        JUPYTER_RUNTIME_DIR=str(self.tmp / "runtime"),
+                        IPYTHONDIR=str(self.tmp / "ipython"))
+        # The kernel must find the venv's jupyter data (anywidget's labextension lives there).
+        self.proc: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 90.0) -> "LabServer":
+        for rel, data in SETTINGS.items():
+            path = self.tmp / "settings" / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(data))
+        cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={self.port}",
+               "--ServerApp.port_retries=0", "--ServerApp.ip=127.0.0.1",
+               f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={self.root}",
+               "--LabApp.news_url=None",
+               "--LabApp.check_for_updates_class=jupyterlab.handlers.announcements.NeverCheckForUpdate",
+               f"--LabApp.user_settings_dir={self.tmp / 'settings'}",
+               f"--LabApp.workspaces_dir={self.tmp / 'workspaces'}"]
+        if os.geteuid() == 0:
+            cmd.append("--allow-root")
+        self.log = open(self.tmp / "server.log", "w")
+        self.proc = subprocess.Popen(cmd, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
+                                     cwd=self.root, start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"jupyter lab exited ({self.proc.returncode}): "
+                                   f"{(self.tmp / 'server.log').read_text()[-3000:]}")
+            try:
+                if self.http("/api/status")[0] == 200:
+                    return self
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"jupyter lab did not answer within {timeout} s")
+            time.sleep(0.2)
+
+    def http(self, path: str, method: str = "GET", timeout: float = 2.0):
+        req = urllib.request.Request(self.base + path, method=method,
+                                     headers={"Authorization": f"token {self.token}"})
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            return resp.status, resp.read()
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        try:
+            self.http("/api/shutdown", method="POST")
+        except OSError:
+            pass
+        try:
+            self.proc.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
+        try:  # kernels live in the server's process group
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.log.close()
+        self.proc = None
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def __enter__(self) -> "LabServer":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # -- driving a notebook ----------------------------------------------------------------------
+
+    def write_notebook(self, name: str, cells: list[str]) -> str:
+        nb = nbformat.v4.new_notebook()
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                     "language": "python"}
+        nb.cells = [nbformat.v4.new_code_cell(src) for src in cells]
+        nbformat.write(nb, self.root / name)
+        return name
+
+    def open_notebook(self, page, name: str, n_cells: int, timeout: float = 90_000) -> None:
+        """Open ``name`` in ``page``, run all cells, and wait until every one ran and the kernel
+        is idle."""
+        page.goto(f"{self.base}/lab/tree/{name}?reset&token={self.token}",
+                  wait_until="domcontentloaded", timeout=timeout)
+        page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=timeout)
+        wait_kernel_idle(page, timeout)
+        page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+        page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
+        page.wait_for_function(
+            "n => { const p = [...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')];"
+            " return p.length === n && p.every(e => /\\[\\d+\\]/.test(e.textContent)); }",
+            arg=n_cells, timeout=timeout)
+        wait_kernel_idle(page, timeout)
+
+    def run_cell(self, page, index: int, source: str | None = None, timeout: float = 30_000) -> None:
+        """Re-run cell ``index`` in place (Ctrl+Enter), optionally after replacing its source."""
+        cell = page.locator(".jp-CodeCell").nth(index)
+        editor = cell.locator(".jp-InputArea-editor")
+        editor.click()
+        if source is not None:
+            page.keyboard.press("Control+a")
+            page.keyboard.insert_text(source)
+        page.keyboard.press("Control+Enter")
+        wait_kernel_idle(page, timeout)
+
+
+def wait_kernel_idle(page, timeout: float = 60_000) -> None:
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=timeout)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.jp-StatusBar-TextItem')]"
+        ".some(e => / \\| Idle$/.test(e.textContent))", timeout=timeout)
