@@ -1,0 +1,60 @@
+// The wire protocol between Python (kanban_widget/widget.py) and this front end.
+// Mirrors kanban_widget/protocol.py; docs/protocol.md is the contract. Every message has one
+// discriminator, `type`.
+
+/** Messages Python sends with `widget.send` (received as `msg:custom`). */
+export const FROM_PYTHON = Object.freeze({
+  PATCH: "patch",
+  REPLY: "reply",
+});
+
+/** Requests this front end sends with `model.send`; each carries a string `id`. */
+export const REQUEST = Object.freeze({
+  MOVE: "move",
+  CREATE: "create",
+  UPDATE: "update",
+  COMMENT: "comment",
+  LINK: "link",
+  UNLINK: "unlink",
+  BULK: "bulk",
+  DETAIL: "detail",
+  DISPATCH: "dispatch",
+  RESYNC: "resync",
+});
+
+/** Requests that write to the store (refused locally on a read-only board). */
+export const WRITE_REQUESTS = new Set([
+  REQUEST.MOVE, REQUEST.CREATE, REQUEST.UPDATE, REQUEST.COMMENT,
+  REQUEST.LINK, REQUEST.UNLINK, REQUEST.BULK, REQUEST.DISPATCH,
+]);
+
+/** Bulk actions (`bulk.action`). */
+export const BULK_ACTION = Object.freeze({
+  MOVE: "move", ASSIGN: "assign", PRIORITY: "priority", ARCHIVE: "archive",
+});
+
+/** Error codes a reply may carry. `Timeout` and `ReadOnlyBoard` can also be produced locally. */
+export const ERROR_CODES = Object.freeze([
+  "InvalidTransition", "ValidationError", "TaskNotFound", "CycleError", "TaskRunning",
+  "ReadOnlyBoard", "BoardBusy", "BadMessage", "KanbanError", "Timeout",
+]);
+
+/** Synced traits, by who writes them. */
+export const TRAIT = Object.freeze({
+  BOARD: "_board",
+  SEARCH: "search",
+  TENANT: "tenant",
+  ASSIGNEE: "assignee",
+  SHOW_ARCHIVED: "show_archived",
+  LANES: "lanes",
+  SELECTED: "selected",
+  HAS_DISPATCHER: "has_dispatcher",
+  READ_ONLY: "read_only",
+  ERROR: "error",
+});
+
+/** The `assignee` filter value that means "tasks with no assignee". */
+export const UNASSIGNED = "(unassigned)";
+
+/** Size limits Python enforces; the UI checks them first to give a quicker message. */
+export const LIMITS = Object.freeze({ title: 500, text: 100_000, id: 64, taskIds: 10_000 });

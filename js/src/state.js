@@ -1,0 +1,266 @@
+// Pure board logic: the snapshot, patches, ordering, filtering, grouping and staleness.
+// Nothing here touches the DOM or the model, so all of it is unit-tested in node.
+
+import { UNASSIGNED } from "./protocol.js";
+
+export const STATUS_LABELS = Object.freeze({
+  triage: "Triage",
+  todo: "Todo",
+  scheduled: "Scheduled",
+  ready: "Ready",
+  running: "In progress",
+  blocked: "Blocked",
+  review: "Review",
+  done: "Done",
+  archived: "Archived",
+});
+
+export const STATUS_HELP = Object.freeze({
+  triage: "Raw ideas waiting to be specified",
+  todo: "Waiting on dependencies or an assignee",
+  scheduled: "Waiting for their start time",
+  ready: "Assigned and waiting for a dispatcher",
+  running: "Claimed by a worker, in flight",
+  blocked: "Waiting for a person",
+  review: "Waiting for review",
+  done: "Completed",
+  archived: "Out of the default view",
+});
+
+/** Columns hidden while they hold no card at all. */
+export const HIDE_WHEN_EMPTY = new Set(["scheduled", "review"]);
+
+/** Moves into these statuses ask for confirmation first. */
+export const CONFIRM_STATUSES = new Set(["done", "blocked", "archived"]);
+
+/** Time in a column after which a card turns amber / red, in seconds. */
+export const STALE_THRESHOLDS = Object.freeze({
+  ready: [3600, 86400],
+  running: [600, 3600],
+  blocked: [3600, 86400],
+  todo: [7 * 86400, 30 * 86400],
+});
+
+export function statusLabel(status) {
+  return STATUS_LABELS[status] || String(status);
+}
+
+export class BoardFormatError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "BoardFormatError";
+  }
+}
+
+const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
+
+/** Check and copy one card; throws BoardFormatError on a card the UI cannot show. */
+export function normalizeCard(raw) {
+  if (!isObject(raw)) throw new BoardFormatError("a card is not an object");
+  if (typeof raw.id !== "string" || !raw.id) throw new BoardFormatError("a card has no string id");
+  if (typeof raw.status !== "string" || !raw.status) {
+    throw new BoardFormatError(`card ${raw.id} has no status`);
+  }
+  const num = (v, d = null) => (typeof v === "number" && Number.isFinite(v) ? v : d);
+  const str = (v) => (v === null || v === undefined ? null : String(v));
+  const progress = isObject(raw.progress) ? { done: num(raw.progress.done, 0), total: num(raw.progress.total, 0) } : null;
+  const links = isObject(raw.link_counts) ? raw.link_counts : {};
+  return {
+    ...raw,
+    title: raw.title === null || raw.title === undefined ? "" : String(raw.title),
+    assignee: str(raw.assignee) || null,
+    tenant: str(raw.tenant) || null,
+    priority: num(raw.priority, 0),
+    created_at: num(raw.created_at, 0),
+    status_since: num(raw.status_since, num(raw.created_at, 0)),
+    body: str(raw.body) || "",
+    result: str(raw.result),
+    progress: progress && progress.total > 0 ? progress : null,
+    link_counts: { parents: num(links.parents, 0), children: num(links.children, 0) },
+    comment_count: num(raw.comment_count, 0),
+  };
+}
+
+/**
+ * Turn the `_board` trait into the state the UI works on.
+ * Throws BoardFormatError when the snapshot is malformed, so the widget can say so.
+ */
+export function normalizeBoard(raw) {
+  if (!isObject(raw)) throw new BoardFormatError("the board snapshot is missing or not an object");
+  if (!Array.isArray(raw.cards)) throw new BoardFormatError("the board snapshot has no list of cards");
+  const cards = new Map();
+  for (const c of raw.cards) {
+    const card = normalizeCard(c);
+    cards.set(card.id, card);
+  }
+  const columns = Array.isArray(raw.columns) ? raw.columns.filter((c) => typeof c === "string") : [];
+  return {
+    rev: typeof raw.rev === "number" ? raw.rev : 0,
+    cursor: raw.cursor ?? null,
+    now: typeof raw.now === "number" ? raw.now : Date.now() / 1000,
+    receivedAt: Date.now() / 1000,
+    path: raw.path ? String(raw.path) : "",
+    columns,
+    cards,
+    tenants: Array.isArray(raw.tenants) ? raw.tenants.map(String) : [],
+    assignees: Array.isArray(raw.assignees) ? raw.assignees.map(String) : [],
+  };
+}
+
+/** What to do with a patch: "apply" (next rev), "stale" (already reflected) or "gap" (resync). */
+export function patchDisposition(state, patch) {
+  if (!state || typeof patch.rev !== "number") return "gap";
+  if (patch.rev === state.rev + 1) return "apply";
+  if (patch.rev <= state.rev) return "stale";
+  return "gap";
+}
+
+/** Apply a patch whose rev is state.rev + 1; returns a new state (the input is not changed). */
+export function applyPatch(state, patch) {
+  const cards = new Map(state.cards);
+  for (const id of patch.removes || []) cards.delete(id);
+  for (const raw of patch.upserts || []) {
+    const card = normalizeCard(raw);
+    cards.set(card.id, card);
+  }
+  const next = {
+    ...state,
+    rev: patch.rev,
+    cursor: patch.cursor ?? state.cursor,
+    cards,
+  };
+  if (typeof patch.now === "number") {
+    next.now = patch.now;
+    next.receivedAt = Date.now() / 1000;
+  }
+  if (Array.isArray(patch.tenants)) next.tenants = patch.tenants.map(String);
+  if (Array.isArray(patch.assignees)) next.assignees = patch.assignees.map(String);
+  return next;
+}
+
+/** Server time now, in Unix seconds, from the snapshot's clock and the local clock's progress. */
+export function serverNow(state, localNow = Date.now() / 1000) {
+  if (!state) return localNow;
+  return state.now + Math.max(0, localNow - state.receivedAt);
+}
+
+/** Column order: priority desc, created_at asc, id asc. */
+export function compareCards(a, b) {
+  if (a.priority !== b.priority) return b.priority - a.priority;
+  if (a.created_at !== b.created_at) return a.created_at - b.created_at;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/** Whether a card passes the filters {search, tenant, assignee}. */
+export function matchesFilters(card, { search = "", tenant = "", assignee = "" } = {}) {
+  if (tenant && card.tenant !== tenant) return false;
+  if (assignee) {
+    if (assignee === UNASSIGNED ? card.assignee : card.assignee !== assignee) return false;
+  }
+  const q = search.trim().toLowerCase();
+  if (!q) return true;
+  for (const field of [card.id, card.title, card.body, card.assignee, card.tenant, card.result]) {
+    if (field && String(field).toLowerCase().includes(q)) return true;
+  }
+  return false;
+}
+
+/** Cards with optimistic statuses applied: `overrides` maps task id → {status}. */
+export function effectiveCard(card, overrides) {
+  const o = overrides && overrides.get(card.id);
+  return o && o.status !== card.status ? { ...card, status: o.status, pending: true } : card;
+}
+
+/**
+ * The columns to show: the snapshot's order, then unknown statuses found on cards;
+ * `scheduled`/`review` hidden when no card is in them; `archived` only when shown.
+ */
+export function visibleColumns(columns, countsByStatus, showArchived) {
+  const out = [];
+  const seen = new Set();
+  for (const s of columns) {
+    if (seen.has(s)) continue;
+    seen.add(s);
+    if (HIDE_WHEN_EMPTY.has(s) && !countsByStatus.get(s)) continue;
+    if (s === "archived" && !showArchived) continue;
+    out.push(s);
+  }
+  for (const s of countsByStatus.keys()) {
+    if (seen.has(s)) continue;
+    if (s === "archived" && !showArchived) continue;
+    seen.add(s);
+    out.push(s);
+  }
+  return out;
+}
+
+export function laneName(card) {
+  return card.assignee || UNASSIGNED;
+}
+
+/**
+ * Group the board for display.
+ * Returns {columns: [{status, total, count, lanes: Map(lane → sorted cards)}], lanes: [names]}:
+ * `total` counts every card in the column, `count` those passing the filters.
+ * Without lanes there is one lane, "".
+ */
+export function groupBoard(state, { overrides, filters = {}, lanes = false, showArchived = false } = {}) {
+  const totals = new Map();
+  const byStatus = new Map();
+  const laneSet = new Set();
+  for (const raw of state.cards.values()) {
+    const card = effectiveCard(raw, overrides);
+    totals.set(card.status, (totals.get(card.status) || 0) + 1);
+    if (!matchesFilters(card, filters)) continue;
+    let list = byStatus.get(card.status);
+    if (!list) byStatus.set(card.status, (list = []));
+    list.push(card);
+    if (lanes) laneSet.add(laneName(card));
+  }
+  const laneNames = lanes ? [...laneSet].sort(compareLanes) : [""];
+  const columns = visibleColumns(state.columns, totals, showArchived).map((status) => {
+    const cards = (byStatus.get(status) || []).sort(compareCards);
+    const laneMap = new Map(laneNames.map((l) => [l, []]));
+    for (const card of cards) laneMap.get(lanes ? laneName(card) : "").push(card);
+    return { status, total: totals.get(status) || 0, count: cards.length, lanes: laneMap };
+  });
+  return { columns, lanes: laneNames };
+}
+
+function compareLanes(a, b) {
+  if (a === UNASSIGNED) return 1;
+  if (b === UNASSIGNED) return -1;
+  return a.localeCompare(b);
+}
+
+/** "" | "amber" | "red": how long the card has sat in its column, against its thresholds. */
+export function staleness(card, now) {
+  const t = STALE_THRESHOLDS[card.status];
+  if (!t) return "";
+  const since = card.status_since || card.created_at;
+  if (!since) return "";
+  const age = now - since;
+  if (age >= t[1]) return "red";
+  if (age >= t[0]) return "amber";
+  return "";
+}
+
+/** A short relative age: "now", "5m", "3h", "2d", "5w", "3mo", "2y". */
+export function relativeAge(seconds) {
+  const s = Math.max(0, Math.floor(seconds));
+  if (s < 60) return "now";
+  if (s < 3600) return `${Math.floor(s / 60)}m`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h`;
+  if (s < 14 * 86400) return `${Math.floor(s / 86400)}d`;
+  if (s < 60 * 86400) return `${Math.floor(s / (7 * 86400))}w`;
+  if (s < 365 * 86400) return `${Math.floor(s / (30 * 86400))}mo`;
+  return `${Math.floor(s / (365 * 86400))}y`;
+}
+
+/** The status one column left (-1) or right (+1) of `status` among `columns`, or null. */
+export function adjacentStatus(columns, status, step) {
+  const i = columns.indexOf(status);
+  if (i < 0) return null;
+  const j = i + step;
+  return j >= 0 && j < columns.length ? columns[j] : null;
+}

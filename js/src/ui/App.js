@@ -1,0 +1,306 @@
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { html } from "./html.js";
+import { Banner } from "./Banner.js";
+import { BulkBar } from "./BulkBar.js";
+import { Column } from "./Column.js";
+import { ConfirmDialog } from "./Dialog.js";
+import { Drawer } from "./Drawer.js";
+import { Toolbar } from "./Toolbar.js";
+import { useViewState } from "./view-state.js";
+import { createDragController } from "../drag.js";
+import { BULK_ACTION, REQUEST, TRAIT } from "../protocol.js";
+import { adjacentStatus, CONFIRM_STATUSES, groupBoard, serverNow } from "../state.js";
+import { selectRange, toggleAll, toggleId } from "../selection.js";
+
+const CLOCK_MS = 30_000;
+
+/**
+ * One view of the board. `traits` are the synced traits (read in widget.js); `store` is the
+ * per-model board store; `root` is this view's root element.
+ */
+export function App({ store, traits, writeTrait, root }) {
+  if (store.loadError) throw store.loadError;
+  const board = store.board;
+  const [view, update, showMore] = useViewState();
+  const [clock, setClock] = useState(0);
+  const readOnly = traits[TRAIT.READ_ONLY];
+  const selected = traits[TRAIT.SELECTED];
+  const selectedSet = useMemo(() => new Set(selected), [selected]);
+
+  useEffect(() => {
+    const t = setInterval(() => setClock((c) => c + 1), CLOCK_MS);
+    return () => clearInterval(t);
+  }, []);
+  const now = Math.floor(serverNow(board) / 30) * 30;
+
+  const filters = useMemo(
+    () => ({ search: traits[TRAIT.SEARCH], tenant: traits[TRAIT.TENANT], assignee: traits[TRAIT.ASSIGNEE] }),
+    [traits[TRAIT.SEARCH], traits[TRAIT.TENANT], traits[TRAIT.ASSIGNEE]],
+  );
+  const lanes = traits[TRAIT.LANES];
+  const showArchived = traits[TRAIT.SHOW_ARCHIVED];
+  const grouped = useMemo(
+    () => groupBoard(board, { overrides: store.overrides, filters, lanes, showArchived }),
+    [board, store.overrides, filters, lanes, showArchived],
+  );
+  const statuses = grouped.columns.map((c) => c.status);
+
+  // Actions are created once; they read the current render's values through `cur`.
+  const cur = useRef(null);
+  cur.current = { view, grouped, statuses, selected, traits, readOnly, board };
+  const actions = useMemo(() => makeActions({ store, cur, update, showMore, writeTrait }), [store]);
+
+  const scroller = useRef(null);
+  useEffect(() => {
+    const drag = createDragController(root, {
+      onDrop: (id, status) => {
+        const card = store.getCard(id);
+        if (card && card.status !== status) actions.requestMove([id], status);
+      },
+      enabled: () => !cur.current.readOnly && !cur.current.view.dialog,
+      scroller: () => scroller.current,
+    });
+    return () => drag.dispose();
+  }, [root]);
+
+  useEffect(() => {
+    if (!view.focusId) return;
+    const el = root.querySelector(`[data-task-id="${cssEscape(view.focusId)}"]`);
+    if (el) el.focus();
+    update({ focusId: null });
+  });
+
+  const gridStyle = {
+    gridTemplateColumns: `repeat(${grouped.columns.length}, minmax(13.5rem, 1fr))`,
+    gridTemplateRows: `repeat(${grouped.lanes.length + 1}, auto)`,
+  };
+
+  return html`<div class=${view.drawerId ? "kb-app kb-drawer-open" : "kb-app"} onKeyDown=${actions.keyDown} data-clock=${clock}>
+    <${Toolbar} traits=${traits} board=${board} actions=${actions} view=${view} />
+    <${Banner} error=${traits[TRAIT.ERROR]} notices=${store.notices} onDismiss=${store.dismissNotice} />
+    <${BulkBar}
+      selected=${selected}
+      columns=${statuses}
+      assignees=${board.assignees}
+      readOnly=${readOnly}
+      report=${view.bulkReport}
+      actions=${actions}
+    />
+    <div class="kb-board" ref=${scroller}>
+      <div class=${lanes ? "kb-grid kb-with-lanes" : "kb-grid"} style=${gridStyle}>
+        ${grouped.columns.map((column) => html`<${Column}
+          key=${column.status}
+          column=${column}
+          laneNames=${grouped.lanes}
+          lanes=${lanes}
+          now=${now}
+          selected=${selected}
+          selectedSet=${selectedSet}
+          readOnly=${readOnly}
+          view=${view}
+          actions=${actions}
+          board=${board}
+        />`)}
+      </div>
+    </div>
+    ${view.drawerId && html`<${Drawer}
+      key=${view.drawerId}
+      taskId=${view.drawerId}
+      store=${store}
+      board=${board}
+      columns=${statuses.includes("archived") ? statuses : [...statuses, "archived"]}
+      readOnly=${readOnly}
+      now=${now}
+      actions=${actions}
+    />`}
+    ${view.dialog && html`<${ConfirmDialog}
+      dialog=${view.dialog}
+      onConfirm=${actions.confirmDialog}
+      onCancel=${actions.cancelDialog}
+    />`}
+  </div>`;
+}
+
+function cssEscape(s) {
+  return typeof CSS !== "undefined" && CSS.escape ? CSS.escape(s) : String(s).replace(/["\\]/g, "\\$&");
+}
+
+function columnIds(grouped, status) {
+  const col = grouped.columns.find((c) => c.status === status);
+  if (!col) return [];
+  const ids = [];
+  for (const list of col.lanes.values()) for (const c of list) ids.push(c.id);
+  return ids;
+}
+
+function summarizeDispatch(result) {
+  if (!result || typeof result !== "object") return "Dispatch done.";
+  const parts = [];
+  for (const [key, value] of Object.entries(result)) {
+    if (Array.isArray(value)) parts.push(`${key.replace(/_/g, " ")} ${value.length}`);
+    else if (typeof value === "number") parts.push(`${key.replace(/_/g, " ")} ${value}`);
+  }
+  return `Dispatch${result.dry_run ? " (dry run)" : ""}: ${parts.join(", ") || "nothing to do"}`;
+}
+
+function makeActions({ store, cur, update, showMore, writeTrait }) {
+  const setSelected = (ids) => writeTrait(TRAIT.SELECTED, ids);
+
+  async function runBulk(ids, action, value) {
+    update({ bulkReport: null });
+    const reply = await store.bulk(ids, action, value);
+    if (!reply.ok) {
+      update({ bulkReport: { summary: `Bulk ${action} failed: ${reply.error}`, failures: [] } });
+      return;
+    }
+    const results = (reply.result && reply.result.results) || [];
+    const failures = results.filter((r) => !r.ok);
+    const summary = failures.length
+      ? `Bulk ${action}: ${failures.length} of ${results.length} failed`
+      : `Bulk ${action}: ${results.length} done`;
+    update({ bulkReport: { summary, failures } });
+    setSelected(failures.map((f) => f.task_id));
+  }
+
+  function doMove(taskIds, status, extra = {}) {
+    if (taskIds.length === 1) return store.move(taskIds[0], status, extra);
+    return status === "archived" ? runBulk(taskIds, BULK_ACTION.ARCHIVE) : runBulk(taskIds, BULK_ACTION.MOVE, status);
+  }
+
+  const actions = {
+    writeTrait,
+    showMore,
+    setCreate: (status) => update({ createIn: status }),
+    openDrawer: (id) => update({ drawerId: id }),
+    closeDrawer: () => update({ drawerId: null, focusId: cur.current.view.drawerId }),
+
+    requestMove(taskIds, status) {
+      if (cur.current.readOnly || !taskIds.length) return;
+      if (CONFIRM_STATUSES.has(status)) update({ dialog: { kind: "move", taskIds, status } });
+      else doMove(taskIds, status);
+    },
+    confirmDialog(extra) {
+      const d = cur.current.view.dialog;
+      update({ dialog: null, focusId: d && d.taskIds.length === 1 ? d.taskIds[0] : null });
+      if (d) doMove(d.taskIds, d.status, extra);
+    },
+    cancelDialog() {
+      const d = cur.current.view.dialog;
+      update({ dialog: null, focusId: d && d.taskIds.length === 1 ? d.taskIds[0] : null });
+    },
+
+    cardClick(e, card) {
+      if (e.target.closest("input, button, a, select, textarea")) return;
+      const { selected, grouped } = cur.current;
+      if (e.ctrlKey || e.metaKey) {
+        setSelected(toggleId(selected, card.id));
+        update({ anchor: { status: card.status, id: card.id } });
+      } else if (e.shiftKey) {
+        const a = cur.current.view.anchor;
+        const ordered = columnIds(grouped, card.status);
+        setSelected(selectRange(selected, ordered, a && a.status === card.status ? a.id : null, card.id));
+        if (!a || a.status !== card.status) update({ anchor: { status: card.status, id: card.id } });
+      } else {
+        update({ drawerId: card.id, anchor: { status: card.status, id: card.id } });
+      }
+    },
+    toggleSelect(card, shift) {
+      const { selected, grouped, view } = cur.current;
+      const a = view.anchor;
+      if (shift && a && a.status === card.status) {
+        setSelected(selectRange(selected, columnIds(grouped, card.status), a.id, card.id));
+      } else {
+        setSelected(toggleId(selected, card.id));
+        update({ anchor: { status: card.status, id: card.id } });
+      }
+    },
+    toggleColumn: (ids) => setSelected(toggleAll(cur.current.selected, ids)),
+    clearSelection: () => setSelected([]),
+    dismissBulkReport: () => update({ bulkReport: null }),
+
+    bulk(action, value) {
+      const ids = cur.current.selected;
+      if (!ids.length || cur.current.readOnly) return;
+      if (action === BULK_ACTION.ARCHIVE) update({ dialog: { kind: "move", taskIds: ids, status: "archived" } });
+      else if (action === BULK_ACTION.MOVE && CONFIRM_STATUSES.has(value)) {
+        update({ dialog: { kind: "move", taskIds: ids, status: value } });
+      } else runBulk(ids, action, value);
+    },
+
+    async create(fields) {
+      const reply = await store.request(REQUEST.CREATE, fields);
+      if (reply.ok && reply.result && reply.result.card) store.acceptCard(reply.result.card);
+      return reply;
+    },
+
+    async dispatch() {
+      update({ busy: true, dispatchReport: null });
+      const reply = await store.request(REQUEST.DISPATCH, {});
+      update({
+        busy: false,
+        dispatchReport: reply.ok
+          ? { ok: true, text: summarizeDispatch(reply.result) }
+          : { ok: false, text: `Dispatch failed: ${reply.error}` },
+      });
+    },
+
+    keyDown(e) {
+      const { view, statuses, grouped, selected } = cur.current;
+      if (e.key === "Escape") {
+        if (view.dialog) actions.cancelDialog();
+        else if (view.drawerId) actions.closeDrawer();
+        else if (view.createIn) update({ createIn: null });
+        else return;
+        e.preventDefault();
+        e.stopPropagation();
+        return;
+      }
+      const cardEl = e.target.closest && e.target.closest("[data-task-id]");
+      if (!cardEl || e.target !== cardEl) return;
+      const id = cardEl.getAttribute("data-task-id");
+      const status = cardEl.getAttribute("data-status");
+      const moveStep = e.key === "[" ? -1 : e.key === "]" ? 1
+        : e.shiftKey && e.key === "ArrowLeft" ? -1 : e.shiftKey && e.key === "ArrowRight" ? 1 : 0;
+      if (moveStep) {
+        e.preventDefault();
+        const target = adjacentStatus(statuses, status, moveStep);
+        if (target && !cur.current.readOnly) {
+          update({ focusId: id });
+          actions.requestMove([id], target);
+        }
+        return;
+      }
+      if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+        e.preventDefault();
+        const col = cardEl.closest("[data-column]");
+        const cards = [...col.querySelectorAll("[data-task-id]")];
+        const i = cards.indexOf(cardEl) + (e.key === "ArrowDown" ? 1 : -1);
+        if (cards[i]) cards[i].focus();
+      } else if (e.key === "ArrowLeft" || e.key === "ArrowRight") {
+        e.preventDefault();
+        const cols = [...e.currentTarget.querySelectorAll("[data-column]")];
+        const col = cardEl.closest("[data-column]");
+        const index = [...col.querySelectorAll("[data-task-id]")].indexOf(cardEl);
+        const step = e.key === "ArrowRight" ? 1 : -1;
+        for (let j = cols.indexOf(col) + step; j >= 0 && j < cols.length; j += step) {
+          const cards = cols[j].querySelectorAll("[data-task-id]");
+          if (cards.length) {
+            cards[Math.min(index, cards.length - 1)].focus();
+            break;
+          }
+        }
+      } else if (e.key === "Enter") {
+        e.preventDefault();
+        update({ drawerId: id });
+      } else if (e.key === " ") {
+        e.preventDefault();
+        setSelected(toggleId(selected, id));
+        update({ anchor: { status, id } });
+      } else if ((e.key === "a" || e.key === "A") && (e.ctrlKey || e.metaKey)) {
+        e.preventDefault();
+        setSelected(toggleAll(selected, columnIds(grouped, status)));
+      }
+    },
+  };
+  return actions;
+}

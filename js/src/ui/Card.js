@@ -1,0 +1,56 @@
+import { memo } from "preact/compat";
+import { html } from "./html.js";
+import { relativeAge, staleness, statusLabel } from "../state.js";
+
+const STALE_TEXT = { amber: "has been a while in this column", red: "has been too long in this column" };
+
+/** One card. Every string from the store is rendered as text (escaped by preact). */
+function CardView({ card, now, selected, readOnly, actions }) {
+  const stale = staleness(card, now);
+  const links = card.link_counts.parents + card.link_counts.children;
+  const p = card.progress;
+  const cls = ["kb-card"];
+  if (stale) cls.push(`kb-stale-${stale}`);
+  if (selected) cls.push("kb-selected");
+  if (card.pending) cls.push("kb-pending");
+  const age = relativeAge(now - card.created_at);
+  const title = card.title || "(untitled)";
+  return html`<article
+    class=${cls.join(" ")}
+    data-task-id=${card.id}
+    data-status=${card.status}
+    data-stale=${stale || undefined}
+    tabindex="0"
+    aria-label=${`${title} (${card.id}, ${statusLabel(card.status)}${stale ? `, ${STALE_TEXT[stale]}` : ""})`}
+    aria-selected=${selected ? "true" : "false"}
+    onClick=${(e) => actions.cardClick(e, card)}
+  >
+    <div class="kb-card-top">
+      ${!readOnly && html`<span class="kb-grip" data-drag-handle title="Drag to another column" aria-hidden="true">⠿</span>`}
+      <input
+        type="checkbox"
+        class="kb-card-check"
+        checked=${selected}
+        aria-label=${`Select ${card.id}`}
+        onClick=${(e) => { e.stopPropagation(); actions.toggleSelect(card, e.shiftKey); }}
+      />
+      <span class="kb-id">${card.id}</span>
+      ${card.priority > 0 && html`<span class="kb-badge kb-prio" title="Priority">P${card.priority}</span>`}
+      ${card.tenant && html`<span class="kb-badge kb-tenant" title="Tenant">${card.tenant}</span>`}
+      ${p && html`<span
+        class=${`kb-badge kb-progress${p.done >= p.total ? " kb-progress-full" : ""}`}
+        title=${`${p.done} of ${p.total} child tasks done`}
+        data-progress
+      >${p.done}/${p.total}</span>`}
+    </div>
+    <div class="kb-card-title">${title}</div>
+    <div class="kb-card-meta">
+      <span class=${card.assignee ? "kb-assignee" : "kb-assignee kb-unassigned"}>${card.assignee ? `@${card.assignee}` : "unassigned"}</span>
+      ${card.comment_count > 0 && html`<span class="kb-meta-count" title=${`${card.comment_count} comments`}>💬 ${card.comment_count}</span>`}
+      ${links > 0 && html`<span class="kb-meta-count" title=${`${card.link_counts.parents} parents, ${card.link_counts.children} children`}>↔ ${links}</span>`}
+      <span class="kb-age" title=${`created ${age} ago; in this column since ${relativeAge(now - card.status_since)}`}>${age}</span>
+    </div>
+  </article>`;
+}
+
+export const Card = memo(CardView);

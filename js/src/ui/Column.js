@@ -1,0 +1,76 @@
+import { html } from "./html.js";
+import { Card } from "./Card.js";
+import { CreateForm } from "./CreateForm.js";
+import { limitFor, PAGE_SIZE } from "./view-state.js";
+import { STATUS_HELP, statusLabel } from "../state.js";
+import { selectionState } from "../selection.js";
+
+/** One column: header (select-all, label, count, +), inline create, one cell per lane. */
+export function Column({ column, laneNames, lanes, now, selectedSet, selected, readOnly, view, actions, board }) {
+  const { status } = column;
+  const allIds = [];
+  for (const list of column.lanes.values()) for (const c of list) allIds.push(c.id);
+  const sel = selectionState(selected, allIds);
+  const label = statusLabel(status);
+  return html`<section
+    class=${`kb-column kb-col-${status.replace(/[^a-z0-9_-]/gi, "_")}`}
+    data-column=${status}
+    aria-label=${`${label} column`}
+    style=${{ gridRow: `span ${laneNames.length + 1}` }}
+  >
+    <header class="kb-col-head">
+      <input
+        type="checkbox"
+        class="kb-col-check"
+        data-select-all
+        aria-label=${`Select all ${column.count} cards in ${label}`}
+        checked=${sel === "all"}
+        indeterminate=${sel === "some"}
+        disabled=${!allIds.length}
+        onClick=${() => actions.toggleColumn(allIds)}
+      />
+      <span class=${`kb-dot kb-dot-${status}`} aria-hidden="true"></span>
+      <h3 class="kb-col-title" title=${STATUS_HELP[status] || ""}>${label}</h3>
+      <span
+        class="kb-count"
+        data-column-count
+        title=${column.count === column.total ? `${column.total} cards` : `${column.count} of ${column.total} cards match the filters`}
+      >${column.count}</span>
+      ${!readOnly && html`<button
+        type="button"
+        class="kb-icon-btn kb-add"
+        data-create-toggle
+        aria-label=${view.createIn === status ? `Cancel new task in ${label}` : `New task in ${label}`}
+        aria-expanded=${view.createIn === status ? "true" : "false"}
+        onClick=${() => actions.setCreate(view.createIn === status ? null : status)}
+      >${view.createIn === status ? "×" : "+"}</button>`}
+      ${view.createIn === status && !readOnly && html`<${CreateForm}
+        status=${status}
+        board=${board}
+        actions=${actions}
+      />`}
+    </header>
+    ${laneNames.map((lane) => {
+      const cards = column.lanes.get(lane) || [];
+      const key = `${status}|${lane}`;
+      const limit = limitFor(view.limits, key);
+      const shown = cards.length > limit ? cards.slice(0, limit) : cards;
+      const hidden = cards.length - shown.length;
+      return html`<div class="kb-cell" key=${lane} data-lane=${lanes ? lane : undefined} data-drop-status=${status}>
+        ${lanes && html`<div class="kb-lane-head"><span class="kb-lane-name">${lane}</span> <span class="kb-lane-count">${cards.length}</span></div>`}
+        ${shown.map((card) => html`<${Card}
+          key=${card.id}
+          card=${card}
+          now=${now}
+          selected=${selectedSet.has(card.id)}
+          readOnly=${readOnly}
+          actions=${actions}
+        />`)}
+        ${hidden > 0 && html`<button type="button" class="kb-more" data-show-more onClick=${() => actions.showMore(key)}>
+          Show ${Math.min(hidden, PAGE_SIZE)} more (${hidden} hidden)
+        </button>`}
+        ${!cards.length && !lanes && html`<div class="kb-empty">— no tasks —</div>`}
+      </div>`;
+    })}
+  </section>`;
+}

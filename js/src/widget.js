@@ -1,0 +1,96 @@
+// The anywidget front-end module (AFM): `initialize` builds the per-model board store,
+// `render` draws one view of it. Both return a cleanup.
+import { render as preactRender } from "preact";
+import { html } from "./ui/html.js";
+import { App } from "./ui/App.js";
+import { Boundary } from "./ui/Boundary.js";
+import { createBoardStore } from "./store.js";
+import { createTraitSync } from "./sync.js";
+import { TRAIT } from "./protocol.js";
+import "./widget.css";
+
+export const ROOT_CLASS = "kanban-widget";
+
+function showFatal(root, err) {
+  root.textContent = "";
+  const box = document.createElement("div");
+  box.className = "kb-crash";
+  box.setAttribute("data-kanban-crash", "");
+  box.setAttribute("role", "alert");
+  const strong = document.createElement("strong");
+  strong.textContent = "The board could not be drawn.";
+  const p = document.createElement("p");
+  p.textContent = (err && err.message) || String(err);
+  box.append(strong, p);
+  root.appendChild(box);
+}
+
+/** Draw one view into `el`; returns its cleanup. */
+export function renderView({ model, el, store }) {
+  const root = document.createElement("div");
+  root.className = ROOT_CLASS;
+  root.setAttribute("data-kanban-root", "");
+  root.setAttribute("data-lm-suppress-shortcuts", "");
+  el.appendChild(root);
+
+  let scheduled = false;
+  let disposed = false;
+  const sync = createTraitSync(model, () => schedule());
+  const writeTrait = (name, value, opts) => sync.write(name, value, opts);
+  const unsubscribe = store.subscribe(() => schedule());
+
+  function draw() {
+    scheduled = false;
+    if (disposed) return;
+    const traits = sync.read();
+    root.toggleAttribute("data-read-only", traits[TRAIT.READ_ONLY]);
+    try {
+      preactRender(
+        html`<${Boundary} onReload=${() => store.reload()}>
+          <${App} store=${store} traits=${traits} writeTrait=${writeTrait} root=${root} />
+        <//>`,
+        root,
+      );
+    } catch (err) {
+      showFatal(root, err);
+    }
+  }
+
+  function schedule() {
+    if (scheduled || disposed) return;
+    scheduled = true;
+    queueMicrotask(draw);
+  }
+
+  draw();
+  return () => {
+    disposed = true;
+    unsubscribe();
+    sync.dispose();
+    preactRender(null, root);
+    root.remove();
+  };
+}
+
+/** The AFM factory: anywidget calls it once per model, so the store is per model. */
+export default function createWidget() {
+  let store = null;
+  return {
+    initialize({ model }) {
+      store = createBoardStore(model);
+      return () => {
+        store.dispose();
+        store = null;
+      };
+    },
+    render({ model, el }) {
+      // Hosts that skip `initialize` get a store owned by this view.
+      const own = store ? null : createBoardStore(model);
+      const cleanup = renderView({ model, el, store: store || own });
+      return () => {
+        cleanup();
+        if (own) own.dispose();
+      };
+    },
+  };
+}
