@@ -59,6 +59,7 @@ class ClaimVerbs:
         for row in rows:
             self._set_status(row["id"], "ready")
             self._event(row["id"], "reclaimed", {"stale_lock": row["claim_lock"]})
+        self._demote_waiting([row["id"] for row in rows])
         return [row["id"] for row in rows]
 
     def dispatch_once(
@@ -125,6 +126,7 @@ class ClaimVerbs:
                 self._event(task.id, "gave_up", {"failures": failures, "error": error})
             else:
                 self._event(task.id, "spawn_failed", {"error": error, "failures": failures})
+                self._demote_waiting([task.id])
         return gave_up
 
     def _dispatch_plan(self, max_spawn: Optional[int]) -> DispatchResult:
@@ -132,14 +134,17 @@ class ClaimVerbs:
         result = DispatchResult(dry_run=True)
         with self.reading() as conn:
             now = self._now()
-            result.reclaimed = [r[0] for r in conn.execute(
-                "SELECT id FROM tasks WHERE status = 'running' AND claim_expires IS NOT NULL "
-                "AND claim_expires < ? ORDER BY id", (now,))]
+            reclaimable = conn.execute(
+                "SELECT id, EXISTS (SELECT 1 FROM task_links l JOIN tasks p ON p.id = l.parent_id "
+                "WHERE l.child_id = tasks.id AND p.status NOT IN ('done', 'archived')) "
+                "FROM tasks WHERE status = 'running' AND claim_expires IS NOT NULL "
+                "AND claim_expires < ? ORDER BY id", (now,)).fetchall()
+            result.reclaimed = [r[0] for r in reclaimable]
             result.promoted = [r[0] for r in conn.execute(
                 "SELECT id FROM tasks WHERE status = 'todo' AND NOT EXISTS ("
                 "SELECT 1 FROM task_links l JOIN tasks p ON p.id = l.parent_id "
                 "WHERE l.child_id = tasks.id AND p.status NOT IN ('done', 'archived')) ORDER BY id")]
-            would_be_ready = set(result.reclaimed) | set(result.promoted)
+            would_be_ready = {r[0] for r in reclaimable if not r[1]} | set(result.promoted)
             marks = ",".join("?" * len(would_be_ready))
             rows = conn.execute(
                 "SELECT id, assignee, claim_lock, status FROM tasks WHERE "

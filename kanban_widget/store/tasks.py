@@ -338,6 +338,23 @@ class TaskVerbs:
                 self._set_status(child, "todo")
                 self._event(child, "status", {"status": "todo"})
 
+    def _demote_waiting(self, task_ids: list[str]) -> list[str]:
+        """Send the tasks among ``task_ids`` that are ready while a parent is open back to todo,
+        each with a ``status {status: todo}`` event (a task given back to the board after its
+        parent was reopened must wait for that parent again)."""
+        if not task_ids:
+            return []
+        marks = ",".join("?" * len(task_ids))
+        waiting = [r[0] for r in self._conn.execute(
+            f"SELECT id FROM tasks WHERE id IN ({marks}) AND status = 'ready' AND EXISTS ("
+            "SELECT 1 FROM task_links l JOIN tasks p ON p.id = l.parent_id "
+            "WHERE l.child_id = tasks.id AND p.status NOT IN ('done', 'archived')) ORDER BY id",
+            list(task_ids))]
+        for task_id in waiting:
+            self._set_status(task_id, "todo")
+            self._event(task_id, "status", {"status": "todo"})
+        return waiting
+
     def _promote_children(self, parent_id: str) -> list[str]:
         return self._promote(
             "id IN (SELECT child_id FROM task_links WHERE parent_id = ?)", (parent_id,))
@@ -394,11 +411,9 @@ class TaskVerbs:
             task = self.get_task(task_id)
             if task is None or task.status != "blocked":
                 return False
-            open_parent = self._conn.execute(
-                "SELECT 1 FROM task_links l JOIN tasks p ON p.id = l.parent_id "
-                "WHERE l.child_id = ? AND p.status NOT IN ('done', 'archived')", (task_id,)).fetchone()
-            self._set_status(task_id, "todo" if open_parent else "ready")
+            self._set_status(task_id, "ready")
             self._event(task_id, "unblocked")
+            self._demote_waiting([task_id])
             return True
 
     def archive_task(self, task_id: str) -> bool:
