@@ -1,0 +1,27 @@
+import { describe, expect, it } from "vitest";
+import { selectionState, selectRange, toggleAll, toggleId } from "../src/selection.js";
+
+describe("selection", () => {
+  const col = ["a", "b", "c", "d", "e"];
+  it("toggles one id", () => {
+    expect(toggleId(["a"], "b")).toEqual(["a", "b"]);
+    expect(toggleId(["a", "b"], "a")).toEqual(["b"]);
+  });
+  it("selects a range in either direction, keeping what was selected", () => {
+    expect(selectRange(["x"], col, "b", "d")).toEqual(["x", "b", "c", "d"]);
+    expect(selectRange([], col, "d", "b")).toEqual(["b", "c", "d"]);
+    expect(selectRange(["c"], col, "b", "d")).toEqual(["c", "b", "d"]);
+  });
+  it("falls back to one id without an anchor in the column", () => {
+    expect(selectRange([], col, null, "c")).toEqual(["c"]);
+    expect(selectRange([], col, "zz", "c")).toEqual(["c"]);
+    expect(selectRange(["a"], col, "a", "nope")).toEqual(["a"]);
+  });
+  it("select-all selects the column, or clears it when all are selected", () => {
+    expect(toggleAll(["x", "b"], ["a", "b"])).toEqual(["x", "b", "a"]);
+    expect(toggleAll(["x", "a", "b"], ["a", "b"])).toEqual(["x"]);
+    expect(selectionState(["a"], ["a", "b"])).toBe("some");
+    expect(selectionState(["a", "b"], ["a", "b"])).toBe("all");
+    expect(selectionState([], [])).toBe("none");
+  });
+});
