@@ -1,0 +1,319 @@
+"""Benchmark ``kanban_widget.analytics`` on a board of 100,000 tasks and about 1,000,000 events.
+
+Run from the repository root::
+
+    .venv/bin/python bench/bench_analytics.py            # build (or reuse) the board, time, write
+    .venv/bin/python bench/bench_analytics.py --rebuild  # regenerate the cached board first
+
+The board is written with plain bulk SQL (``executemany``), not through ``Store``, so the bench
+measures analytics alone. It is cached in the temp directory, keyed by its size and seed, because
+generating it takes longer than timing it. Each function is timed as the median of five runs;
+the table is printed and written to ``bench/results/analytics.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import random
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+RESULTS = ROOT / "bench" / "results" / "analytics.md"
+N_TASKS = 100_000
+SEED = 6
+#: Bump when the generator changes, so a stale cached board is not reused.
+GENERATOR_VERSION = 2
+DAY = 86_400
+#: The history starts here and spans about six weeks.
+EPOCH = int(dt.datetime(2026, 9, 1, tzinfo=dt.timezone.utc).timestamp())
+SPAN_DAYS = 42
+
+SCHEMA = (
+    """CREATE TABLE tasks (
+        id TEXT PRIMARY KEY, title TEXT NOT NULL, body TEXT, assignee TEXT,
+        status TEXT NOT NULL, priority INTEGER DEFAULT 0, created_by TEXT,
+        created_at INTEGER NOT NULL, started_at INTEGER, completed_at INTEGER,
+        workspace_kind TEXT NOT NULL DEFAULT 'scratch', workspace_path TEXT, claim_lock TEXT,
+        claim_expires INTEGER, tenant TEXT, result TEXT, idempotency_key TEXT,
+        spawn_failures INTEGER NOT NULL DEFAULT 0, worker_pid INTEGER, last_spawn_error TEXT)""",
+    """CREATE TABLE task_links (parent_id TEXT NOT NULL, child_id TEXT NOT NULL,
+        PRIMARY KEY (parent_id, child_id))""",
+    """CREATE TABLE task_comments (id INTEGER PRIMARY KEY AUTOINCREMENT, task_id TEXT NOT NULL,
+        author TEXT NOT NULL, body TEXT NOT NULL, created_at INTEGER NOT NULL)""",
+    """CREATE TABLE task_events (id INTEGER PRIMARY KEY AUTOINCREMENT, task_id TEXT NOT NULL,
+        kind TEXT NOT NULL, payload TEXT, created_at INTEGER NOT NULL)""",
+    "CREATE INDEX idx_tasks_assignee_status ON tasks(assignee, status)",
+    "CREATE INDEX idx_tasks_status ON tasks(status)",
+    "CREATE INDEX idx_tasks_tenant ON tasks(tenant)",
+    "CREATE INDEX idx_links_child ON task_links(child_id)",
+    "CREATE INDEX idx_links_parent ON task_links(parent_id)",
+    "CREATE INDEX idx_comments_task ON task_comments(task_id, created_at)",
+    "CREATE INDEX idx_events_task ON task_events(task_id, created_at)",
+)
+
+ASSIGNEES = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", None]
+TENANTS = ["acme", "globex", "initech", None]
+
+
+class _TaskHistory:
+    """One task's life, written as Hermes would log it: a list of (kind, payload, time)."""
+
+    def __init__(self, rng: random.Random, task_id: str, created_at: int, parent: str | None):
+        self.rng, self.id, self.t = rng, task_id, created_at
+        self.events: list[tuple[str, str | None, int]] = []
+        self.assignee = rng.choice(ASSIGNEES)
+        self.tenant = rng.choice(TENANTS)
+        self.parent = parent
+        self.status = "todo" if parent else "ready"
+        self.started_at = self.completed_at = None
+
+    def log(self, kind: str, payload: dict | None, gap: int) -> None:
+        self.t += gap
+        text = None if payload is None else json.dumps(payload)
+        self.events.append((kind, text, self.t))
+
+    def live(self) -> None:
+        """Play out a plausible history; most tasks finish, some are still in flight."""
+        rng = self.rng
+        self.log("created", {"assignee": self.assignee, "status": self.status,
+                             "parents": [self.parent] if self.parent else [],
+                             "tenant": self.tenant}, 0)
+        if self.parent:
+            self.log("linked", {"parent": self.parent, "child": self.id}, 0)
+        for _ in range(rng.choice((0, 0, 1, 2))):
+            self.log("commented", {"author": rng.choice(ASSIGNEES[:-1]), "len": rng.randint(5, 900)},
+                     rng.randint(60, 4 * 3600))
+        if rng.random() < 0.15:
+            self.log("reprioritized", {"priority": rng.randint(-2, 5)}, rng.randint(60, 3600))
+        if self.parent:
+            # Old boards wrote "ready" where newer ones write "promoted".
+            self.log("ready" if rng.random() < 0.2 else "promoted", None, rng.randint(600, 2 * DAY))
+            self.status = "ready"
+        if rng.random() < 0.05:
+            return                                  # still waiting to be picked up
+        if self.assignee is None:
+            self.assignee = rng.choice(ASSIGNEES[:-1])
+            self.log("assigned", {"assignee": self.assignee}, rng.randint(60, 8 * 3600))
+        for attempt in range(rng.choice((1, 1, 1, 1, 2, 3))):
+            if attempt:                             # the previous attempt went wrong
+                self.log(rng.choice(("reclaimed", "crashed", "spawn_failed")),
+                         {"stale_lock": f"host:{rng.randint(100, 99999)}"}, rng.randint(60, 3 * 3600))
+            self._run()
+        if rng.random() < 0.12:
+            self.log("blocked", {"reason": "waiting on review"}, rng.randint(600, DAY))
+            if rng.random() < 0.15:
+                self.status = "blocked"
+                return
+            self.log("unblocked", None, rng.randint(600, 3 * DAY))
+            self._run()
+        if rng.random() < 0.04:
+            self.log("spawn_auto_blocked" if rng.random() < 0.5 else "gave_up",
+                     {"failures": 3, "error": "spawn failed"}, rng.randint(60, 3600))
+            self.status = "blocked"
+            return
+        if rng.random() < 0.06:
+            self.status = "running"
+            return
+        if rng.random() < 0.05:
+            self.log("status", {"status": "review"}, rng.randint(600, DAY))
+        self.log("completed", {"result_len": rng.randint(0, 4000)}, rng.randint(1800, 2 * DAY))
+        self.status = "done"
+        self.completed_at = self.t
+        if rng.random() < 0.3:
+            self.log("archived", None, rng.randint(DAY, 5 * DAY))
+            self.status = "archived"
+
+    def _run(self) -> None:
+        rng = self.rng
+        self.log("claimed", {"lock": f"host:{rng.randint(100, 99999)}", "expires": self.t + 900},
+                 rng.randint(60, 12 * 3600))
+        self.started_at = self.started_at or self.t
+        self.log("spawned", {"pid": rng.randint(100, 99999)}, rng.randint(1, 30))
+        for _ in range(rng.choice((0, 1, 1, 2))):
+            self.log("heartbeat", None, rng.randint(60, 900))
+        self.status = "running"
+
+    def task_row(self) -> tuple:
+        return (self.id, f"Task {self.id}", None, self.assignee, self.status, 0, "bench",
+                self.events[0][2], self.started_at, self.completed_at, self.tenant)
+
+
+def build_board(path: Path, n_tasks: int = N_TASKS, seed: int = SEED) -> None:
+    """Write a board of ``n_tasks`` tasks with about ten events each to ``path``, with progress."""
+    rng = random.Random(seed)
+    tmp = path.with_suffix(".partial")
+    tmp.unlink(missing_ok=True)
+    conn = sqlite3.connect(tmp)
+    conn.execute("PRAGMA journal_mode=OFF")
+    conn.execute("PRAGMA synchronous=OFF")
+    for ddl in SCHEMA:
+        conn.execute(ddl)
+    # Tasks are created at a steady rate over the span; about a third hang off an earlier task.
+    step = SPAN_DAYS * DAY * 0.8 / n_tasks
+    tasks, events, links, comments = [], [], [], []
+    n_events = 0
+    chunk = 10_000
+    started = time.perf_counter()
+    for i in range(n_tasks):
+        task_id = f"t_{i:08x}"
+        parent = f"t_{rng.randrange(i):08x}" if i > 10 and rng.random() < 0.3 else None
+        history = _TaskHistory(rng, task_id, EPOCH + int(i * step), parent)
+        history.live()
+        if rng.random() < 0.01:                    # a few rows a careless writer left behind
+            history.events.append(("edited", "{not json", history.t + 60))
+        tasks.append(history.task_row())
+        events += [(task_id, kind, payload, t) for kind, payload, t in history.events]
+        comments += [(task_id, json.loads(p)["author"], "looks fine", t)
+                     for kind, p, t in history.events if kind == "commented"]
+        if parent:
+            links.append((parent, task_id))
+        if (i + 1) % chunk == 0 or i + 1 == n_tasks:
+            _flush(conn, tasks, events, links, comments)
+            n_events += len(events)
+            tasks, events, links, comments = [], [], [], []
+            rate = (i + 1) / (time.perf_counter() - started)
+            print(f"  generated {i + 1:>7,}/{n_tasks:,} tasks, {n_events:>9,} events "
+                  f"({rate:,.0f} tasks/s)", flush=True)
+    conn.commit()
+    conn.close()
+    tmp.replace(path)
+
+
+def _flush(conn, tasks, events, links, comments) -> None:
+    conn.executemany(
+        "INSERT INTO tasks (id, title, body, assignee, status, priority, created_by, created_at,"
+        " started_at, completed_at, tenant) VALUES (?,?,?,?,?,?,?,?,?,?,?)", tasks)
+    # Hermes appends events as they happen, so ids follow time: insert in time order.
+    events.sort(key=lambda e: e[3])
+    conn.executemany(
+        "INSERT INTO task_events (task_id, kind, payload, created_at) VALUES (?,?,?,?)", events)
+    conn.executemany("INSERT INTO task_links (parent_id, child_id) VALUES (?,?)", links)
+    conn.executemany(
+        "INSERT INTO task_comments (task_id, author, body, created_at) VALUES (?,?,?,?)", comments)
+    conn.commit()
+
+
+def board_path(n_tasks: int, seed: int) -> Path:
+    """Where the cached board of this size and seed lives."""
+    folder = Path(tempfile.gettempdir()) / "kanban-widget-bench"
+    folder.mkdir(exist_ok=True)
+    return folder / f"analytics-{n_tasks}-{seed}-v{GENERATOR_VERSION}.db"
+
+
+def median_seconds(fn, runs: int) -> tuple[float, float, float]:
+    """Median, min and max wall time of ``runs`` calls of ``fn``."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), min(times), max(times)
+
+
+def machine() -> dict:
+    """What the numbers were measured on."""
+    import numpy
+    import pandas
+
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "pandas": pandas.__version__,
+        "numpy": numpy.__version__,
+        "sqlite": sqlite3.sqlite_version,
+    }
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tasks", type=int, default=N_TASKS)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--rebuild", action="store_true", help="regenerate the cached board")
+    parser.add_argument("--no-write", action="store_true", help="print only; keep the results file")
+    args = parser.parse_args(argv)
+
+    from kanban_widget import analytics as an
+
+    path = board_path(args.tasks, SEED)
+    if args.rebuild or not path.exists():
+        print(f"building {path} ...", flush=True)
+        start = time.perf_counter()
+        build_board(path, args.tasks, SEED)
+        print(f"built in {time.perf_counter() - start:.1f} s", flush=True)
+    else:
+        print(f"reusing {path}", flush=True)
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        n_tasks = conn.execute("SELECT COUNT(*) FROM tasks").fetchone()[0]
+        n_events = conn.execute("SELECT COUNT(*) FROM task_events").fetchone()[0]
+    print(f"board: {n_tasks:,} tasks, {n_events:,} events", flush=True)
+
+    cases = [
+        ("events", lambda: an.events(path), 3.0),
+        ("status_intervals", lambda: an.status_intervals(path), 3.0),
+        ("cumulative_flow", lambda: an.cumulative_flow(path), 3.0),
+        ("tasks", lambda: an.tasks(path), None),
+        ("throughput", lambda: an.throughput(path), None),
+        ("cycle_times", lambda: an.cycle_times(path), None),
+        ("aging_wip", lambda: an.aging_wip(path), None),
+        ("progress", lambda: an.progress(path), None),
+        ("lanes", lambda: an.lanes(path), None),
+        ("events(kinds=['completed'])", lambda: an.events(path, kinds=["completed"]), None),
+        ("cumulative_flow(tenant='acme')", lambda: an.cumulative_flow(path, tenant="acme"), None),
+    ]
+    rows = []
+    for name, fn, target in cases:
+        med, lo, hi = median_seconds(fn, args.runs)
+        verdict = "" if target is None else ("ok" if med <= target else "OVER")
+        rows.append((name, med, lo, hi, target, verdict))
+        print(f"  {name:<32} median {med:6.3f} s  (min {lo:.3f}, max {hi:.3f}) {verdict}",
+              flush=True)
+
+    info = machine()
+    lines = [
+        "# Analytics benchmark",
+        "",
+        f"Board: {n_tasks:,} tasks, {n_events:,} events over {SPAN_DAYS} days, generated by "
+        "`bench/bench_analytics.py` (plain bulk SQL, seed "
+        f"{SEED}). Each time is the median of {args.runs} runs, wall clock, warm file cache.",
+        "",
+        f"Measured {info['date']} on {info['nproc']} CPUs ({info['cpu']}), Python "
+        f"{info['python']}, pandas {info['pandas']}, numpy {info['numpy']}, "
+        f"SQLite {info['sqlite']}. The machine was shared with other work while this ran.",
+        "",
+        "| function | median (s) | min (s) | max (s) | target |",
+        "|---|---:|---:|---:|---|",
+    ]
+    for name, med, lo, hi, target, verdict in rows:
+        goal = "" if target is None else f"≤ {target:g} s: {verdict}"
+        lines.append(f"| `{name}` | {med:.3f} | {lo:.3f} | {hi:.3f} | {goal} |")
+    text = "\n".join(lines) + "\n"
+    if not args.no_write:
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        RESULTS.write_text(text)
+        print(f"wrote {RESULTS.relative_to(ROOT)}")
+    return 0 if all(v != "OVER" for *_, v in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

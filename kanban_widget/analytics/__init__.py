@@ -1,0 +1,31 @@
+"""pandas views of a kanban board's history, and matplotlib charts of them.
+
+Example::
+
+    from kanban_widget import analytics
+    analytics.tasks("kanban.db")[["status", "lead_time", "cycle_time"]]
+    analytics.cumulative_flow("kanban.db", freq="D")
+    analytics.plot_cycle_times("kanban.db")          # needs pip install "kanban-widget[plot]"
+
+Every function takes ``src``: a ``Store`` (anything with a ``.path``) or the path of a
+kanban.db file, which it opens read-only for the duration of the call; it never writes.
+Times are ``datetime64[ns, UTC]`` and durations ``timedelta64[ns]``. Statuses are replayed
+from ``task_events`` (see ``status_intervals``); event kinds use their current names
+(``ready`` reads as ``promoted``, ``priority`` as ``reprioritized``, ``spawn_auto_blocked``
+as ``gave_up``).
+"""
+
+from ._events import events
+from ._flow import WIP_STATUSES, aging_wip, cumulative_flow, cycle_times, throughput
+from ._plots import (plot_aging_wip, plot_cumulative_flow, plot_cycle_times, plot_lanes,
+                     plot_throughput)
+from ._source import STATUSES
+from ._tasks import UNASSIGNED, lanes, progress, status_intervals, tasks
+
+__all__ = [
+    "tasks", "events", "status_intervals", "progress", "lanes", "throughput",
+    "cumulative_flow", "cycle_times", "aging_wip",
+    "plot_cumulative_flow", "plot_throughput", "plot_cycle_times", "plot_aging_wip",
+    "plot_lanes",
+    "STATUSES", "WIP_STATUSES", "UNASSIGNED",
+]
