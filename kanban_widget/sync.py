@@ -1,8 +1,9 @@
 """The tail thread: notices commits to the board file and publishes small patches.
 
 One daemon thread per widget. It asks SQLite ``PRAGMA data_version`` on its own read
-connection every few milliseconds (a cheap in-memory check that changes whenever another
-connection commits), and only then reads the new events and the cards they touch
+connection every 5 ms while the board is busy and every 25 ms once it has been quiet for two
+seconds (a cheap check whose value changes whenever another connection commits), and only then
+reads the new events and the cards they touch
 (:meth:`BoardState.poll`). Sends are coalesced: at most one every ``min_interval`` seconds, so a
 burst of thousands of commits becomes a handful of messages (Jupyter drops comm messages above
 about 1000 per second).
@@ -43,6 +44,8 @@ class TailThread(threading.Thread):
         publish: str = "_publish_patch",
         on_error: str = "_report_sync_error",
         poll_interval: float = 0.005,
+        idle_interval: float = 0.025,
+        idle_after: float = 2.0,
         min_interval: float = 0.05,
         fail_after: float = 3.0,
     ):
@@ -51,6 +54,8 @@ class TailThread(threading.Thread):
         self._publish_name, self._error_name = publish, on_error
         self.state = state
         self.poll_interval = poll_interval
+        self.idle_interval = idle_interval
+        self.idle_after = idle_after
         self.min_interval = min_interval
         self.fail_after = fail_after
         self._stop_event = threading.Event()
@@ -58,6 +63,7 @@ class TailThread(threading.Thread):
         self._watch: Optional[sqlite3.Connection] = None
         self._failing_since: Optional[float] = None
         self._reported = False
+        self._checked_file = 0.0
 
     # -- control -------------------------------------------------------------------------------
 
@@ -77,6 +83,7 @@ class TailThread(threading.Thread):
     def run(self) -> None:
         last_version = None
         last_send = 0.0
+        last_change = time.monotonic()
         try:
             while not self._stop_event.is_set():
                 if self._owner() is None:
@@ -84,6 +91,7 @@ class TailThread(threading.Thread):
                 try:
                     version = self._data_version()
                     if version != last_version:
+                        last_change = time.monotonic()
                         wait = last_send + self.min_interval - time.monotonic()
                         if wait > 0 and last_version is not None:
                             self._stop_event.wait(wait)  # coalesce a burst into one patch
@@ -98,7 +106,10 @@ class TailThread(threading.Thread):
                     last_version = None
                     self._stop_event.wait(0.25)
                     continue
-                self._wake.wait(self.poll_interval)
+                # Poll fast while the board is busy, slower once it has been quiet a while: a
+                # commit after a lull waits at most idle_interval, and idling costs little.
+                quiet = time.monotonic() - last_change > self.idle_after
+                self._wake.wait(self.idle_interval if quiet else self.poll_interval)
                 self._wake.clear()
         finally:
             if self._watch is not None:
@@ -106,7 +117,15 @@ class TailThread(threading.Thread):
 
     def _data_version(self) -> int:
         path = self.state.store.path
-        if not path.exists():
+        now = time.monotonic()
+        # An open connection keeps reading a deleted file, so look for the file itself too,
+        # but only twice a second: the stat costs more than the PRAGMA.
+        if self._watch is None or now - self._checked_file > 0.5:
+            self._checked_file = now
+            missing = not path.exists()
+        else:
+            missing = False
+        if missing:
             if self._watch is not None:
                 self._watch.close()
                 self._watch = None
