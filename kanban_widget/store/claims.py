@@ -55,7 +55,7 @@ class ClaimVerbs:
     def _release_stale(self) -> list[str]:
         rows = self._conn.execute(
             "SELECT id, claim_lock FROM tasks WHERE status = 'running' "
-            "AND claim_expires IS NOT NULL AND claim_expires < ?", (self._now(),)).fetchall()
+            "AND claim_expires IS NOT NULL AND claim_expires < ? ORDER BY id", (self._now(),)).fetchall()
         for row in rows:
             self._set_status(row["id"], "ready")
             self._event(row["id"], "reclaimed", {"stale_lock": row["claim_lock"]})

@@ -365,12 +365,14 @@ class TaskVerbs:
             f"status = 'todo' AND {scope} AND NOT EXISTS ("
             "SELECT 1 FROM task_links l JOIN tasks p ON p.id = l.parent_id "
             "WHERE l.child_id = tasks.id AND p.status NOT IN ('done', 'archived'))")
-        ids = [r[0] for r in self._conn.execute(f"SELECT id FROM tasks WHERE {ready_sql}", params)]
+        ids = [r[0] for r in self._conn.execute(
+            f"SELECT id FROM tasks WHERE {ready_sql} ORDER BY id", params)]
         if ids:
             now = self._now()
             self._conn.execute(
                 f"INSERT INTO task_events (task_id, kind, payload, created_at) "
-                f"SELECT id, 'promoted', NULL, ? FROM tasks WHERE {ready_sql}", (now, *params))
+                f"SELECT id, 'promoted', NULL, ? FROM tasks WHERE {ready_sql} ORDER BY id",
+                (now, *params))
             self._conn.execute(f"UPDATE tasks SET status = 'ready' WHERE {ready_sql}", params)
         return ids
 
