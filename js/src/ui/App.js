@@ -65,8 +65,9 @@ export function App({ store, traits, writeTrait, root }) {
 
   useEffect(() => {
     if (!view.focusId) return;
-    const el = root.querySelector(`[data-task-id="${cssEscape(view.focusId)}"]`);
-    if (el) el.focus();
+    const el = root.querySelector(`[data-task-id="${cssEscape(view.focusId)}"]`)
+      || root.querySelector("[data-drawer]") || root.querySelector(".kb-app");
+    if (el) el.focus({ preventScroll: !el.hasAttribute("data-task-id") });
     update({ focusId: null });
   });
 
@@ -75,7 +76,7 @@ export function App({ store, traits, writeTrait, root }) {
     gridTemplateRows: `repeat(${grouped.lanes.length + 1}, auto)`,
   };
 
-  return html`<div class=${view.drawerId ? "kb-app kb-drawer-open" : "kb-app"} onKeyDown=${actions.keyDown} data-clock=${clock}>
+  return html`<div class=${view.drawerId ? "kb-app kb-drawer-open" : "kb-app"} onKeyDown=${actions.keyDown} data-clock=${clock} tabindex="-1">
     <${Toolbar} traits=${traits} board=${board} actions=${actions} view=${view} />
     <${Banner} error=${traits[TRAIT.ERROR]} notices=${store.notices} onDismiss=${store.dismissNotice} />
     <${BulkBar}
@@ -133,6 +134,12 @@ function columnIds(grouped, status) {
   return ids;
 }
 
+/** After a dialog: back to the drawer it came from, else to the card it was about. */
+function focusAfterDialog(dialog, view) {
+  if (view.drawerId) return "\u0000drawer";
+  return dialog && dialog.taskIds.length === 1 ? dialog.taskIds[0] : "\u0000board";
+}
+
 function summarizeDispatch(result) {
   if (!result || typeof result !== "object") return "Dispatch done.";
   const parts = [];
@@ -181,12 +188,12 @@ function makeActions({ store, cur, update, showMore, writeTrait }) {
     },
     confirmDialog(extra) {
       const d = cur.current.view.dialog;
-      update({ dialog: null, focusId: d && d.taskIds.length === 1 ? d.taskIds[0] : null });
+      update({ dialog: null, focusId: focusAfterDialog(d, cur.current.view) });
       if (d) doMove(d.taskIds, d.status, extra);
     },
     cancelDialog() {
       const d = cur.current.view.dialog;
-      update({ dialog: null, focusId: d && d.taskIds.length === 1 ? d.taskIds[0] : null });
+      update({ dialog: null, focusId: focusAfterDialog(d, cur.current.view) });
     },
 
     cardClick(e, card) {

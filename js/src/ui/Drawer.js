@@ -42,7 +42,7 @@ export function Drawer({ taskId, store, board, columns, readOnly, now, actions }
 
   const card = board.cards.get(taskId);
   const task = detail ? detail.task : card;
-  return html`<aside class="kb-drawer" data-drawer=${taskId} role="dialog" aria-label=${`Task ${taskId}`}>
+  return html`<aside class="kb-drawer" data-drawer=${taskId} tabindex="-1" role="dialog" aria-label=${`Task ${taskId}`}>
     <header class="kb-drawer-head">
       <code class="kb-id">${taskId}</code>
       ${task && html`<span class=${`kb-badge kb-status kb-dot-${task.status}`} data-drawer-status>${statusLabel(task.status)}</span>`}
