@@ -1,0 +1,240 @@
+"""Atomicity and concurrency: many writers, a held lock, failures in the middle of a verb."""
+
+from __future__ import annotations
+
+import multiprocessing
+import sqlite3
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+
+import pytest
+
+from kanban_widget.store import BoardBusy
+
+from .helpers import dump, raw, raw_events
+from .workers import write_a_share
+
+WORKERS, PER_WORKER = 4, 12
+
+
+def test_processes_writing_at_once_lose_and_double_nothing(open_store, store_path):
+    shared = open_store(store_path).create_task("shared")
+    context = multiprocessing.get_context("spawn")
+    with context.Manager() as manager:
+        start = manager.Event()
+        with ProcessPoolExecutor(WORKERS, mp_context=context) as pool:
+            futures = [pool.submit(write_a_share, str(store_path), w, PER_WORKER, shared, start)
+                       for w in range(WORKERS)]
+            time.sleep(0.2)
+            start.set()
+            made = [f.result(timeout=120) for f in futures]
+    ids = [t for share in made for t in share]
+    assert len(set(ids)) == WORKERS * PER_WORKER
+    titles = raw(store_path, "SELECT title FROM tasks WHERE id != ?", (shared,))
+    assert sorted(t for (t,) in titles) == sorted(
+        f"w{w}-{n}" for w in range(WORKERS) for n in range(PER_WORKER))
+    events = raw_events(store_path)
+    per_task = Counter((task, kind) for task, kind, _ in events)
+    for n, task_id in enumerate(ids):
+        moved = "completed" if (n % PER_WORKER) % 2 else "blocked"
+        assert {k: c for (t, k), c in per_task.items() if t == task_id} == {
+            "created": 1, moved: 1, "commented": 1}
+    assert per_task[(shared, "commented")] == WORKERS * PER_WORKER
+    assert raw(store_path, "SELECT COUNT(*) FROM task_comments") == [(2 * WORKERS * PER_WORKER,)]
+    assert len(events) == 1 + 3 * WORKERS * PER_WORKER + WORKERS * PER_WORKER
+    statuses = Counter(s for (s,) in raw(store_path, "SELECT status FROM tasks WHERE id != ?",
+                                         (shared,)))
+    assert statuses == {"done": WORKERS * PER_WORKER // 2, "blocked": WORKERS * PER_WORKER // 2}
+
+
+def test_threads_sharing_one_store(fresh_store):
+    errors: list = []
+
+    def work(n):
+        try:
+            for i in range(15):
+                task_id = fresh_store.create_task(f"{n}-{i}")
+                fresh_store.add_comment(task_id, "t", "c")
+                fresh_store.board()
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert len(fresh_store.list_tasks()) == 60
+    assert len(fresh_store.list_events()) == 120
+
+
+# -- a held lock -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def locked_board(open_store, store_path):
+    """``(store, ids)`` for a board whose write lock another connection holds
+    (``BEGIN IMMEDIATE``) until the test ends; the store waits at most 0.2 s."""
+    setup = open_store(store_path)
+    parent = setup.create_task("parent", assignee="a")
+    child = setup.create_task("child", parents=[parent])
+    setup.close()
+    store = open_store(store_path, busy_timeout=0.2)
+    holder = sqlite3.connect(store_path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    yield store, parent, child
+    holder.execute("ROLLBACK")
+    holder.close()
+
+
+WRITES = {
+    "create": lambda s, p, c: s.create_task("new", parents=[p]),
+    "move": lambda s, p, c: s.move_task(p, "done"),
+    "complete": lambda s, p, c: s.complete_task(p),
+    "update": lambda s, p, c: s.update_task(p, title="x"),
+    "comment": lambda s, p, c: s.add_comment(p, "a", "b"),
+    "link": lambda s, p, c: s.link_tasks(c, s.get_task(p).id),
+    "unlink": lambda s, p, c: s.unlink_tasks(p, c),
+    "claim": lambda s, p, c: s.claim_task(p),
+    "recompute": lambda s, p, c: s.recompute_ready(),
+    "dispatch": lambda s, p, c: s.dispatch_once(lambda task: 1),
+}
+
+
+@pytest.mark.parametrize("write", WRITES.values(), ids=WRITES.keys())
+def test_a_write_that_cannot_get_the_lock_is_busy(locked_board, store_path, write):
+    store, parent, child = locked_board
+    before = dump(store_path)
+    began = time.monotonic()
+    with pytest.raises(BoardBusy, match="locked by another writer .* nothing was written"):
+        write(store, parent, child)
+    assert time.monotonic() - began < 5
+    assert not store._conn.in_transaction
+    assert sorted(t.title for t in store.list_tasks()) == ["child", "parent"]  # reads work
+    assert dump(store_path) == before
+
+
+def test_store_works_again_once_the_lock_is_gone(open_store, store_path):
+    store = open_store(store_path, busy_timeout=0.2)
+    holder = sqlite3.connect(store_path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    with pytest.raises(BoardBusy):
+        store.create_task("first try")
+    holder.execute("COMMIT")
+    holder.close()
+    assert store.get_task(store.create_task("second try")).title == "second try"
+
+
+def test_a_writer_waits_within_the_timeout(open_store, store_path):
+    store = open_store(store_path, busy_timeout=10)
+    holder = sqlite3.connect(store_path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    release = threading.Timer(0.3, lambda: holder.execute("COMMIT"))
+    release.start()
+    try:
+        assert store.create_task("patient")
+    finally:
+        release.join()
+        holder.close()
+
+
+# -- failures in the middle of a verb ----------------------------------------------------------
+
+
+class Boom(Exception):
+    pass
+
+
+def _fail_on(store, monkeypatch, name, when=lambda *a, **k: True):
+    real = getattr(store, name)
+
+    def wrapper(*args, **kwargs):
+        if when(*args, **kwargs):
+            raise Boom(name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(store, name, wrapper)
+
+
+def test_completing_rolls_back_when_promotion_fails(fresh_store, store_path, monkeypatch):
+    parent = fresh_store.create_task("parent")
+    child = fresh_store.create_task("child", parents=[parent])
+    before = dump(store_path)
+    _fail_on(fresh_store, monkeypatch, "_promote")
+    for verb in (lambda: fresh_store.move_task(parent, "done"),
+                 lambda: fresh_store.complete_task(parent),
+                 lambda: fresh_store.archive_task(parent)):
+        with pytest.raises(Boom):
+            verb()
+        assert dump(store_path) == before
+    monkeypatch.undo()
+    assert fresh_store.get_task(child).status == "todo"
+    fresh_store.complete_task(parent)
+    assert fresh_store.get_task(child).status == "ready"
+
+
+def test_reopening_rolls_back_when_a_demotion_event_fails(fresh_store, store_path, monkeypatch):
+    parent = fresh_store.create_task("parent")
+    kids = [fresh_store.create_task(f"kid {n}", parents=[parent]) for n in range(3)]
+    fresh_store.complete_task(parent)
+    before = dump(store_path)
+    seen = []
+
+    def third_status_event(task_id, kind, payload=None):
+        seen.append(kind)
+        return len(seen) == 3  # the move's own event, then two demotions, the third fails
+
+    _fail_on(fresh_store, monkeypatch, "_event", third_status_event)
+    with pytest.raises(Boom):
+        fresh_store.move_task(parent, "todo")
+    assert dump(store_path) == before
+    monkeypatch.undo()
+    assert {fresh_store.get_task(k).status for k in kids} == {"ready"}
+
+
+def test_linking_rolls_back_when_the_demotion_fails(fresh_store, store_path, monkeypatch):
+    parent, child = fresh_store.create_task("p"), fresh_store.create_task("c")
+    before = dump(store_path)
+    _fail_on(fresh_store, monkeypatch, "_set_status")
+    with pytest.raises(Boom):
+        fresh_store.link_tasks(parent, child)
+    assert dump(store_path) == before
+
+
+def test_spawn_failure_bookkeeping_is_atomic(fresh_store, store_path, monkeypatch):
+    task_id = fresh_store.create_task("x", assignee="a")
+    _fail_on(fresh_store, monkeypatch, "_event", lambda t, kind, p=None: kind == "spawn_failed")
+
+    def spawn(task):
+        raise OSError("no")
+
+    with pytest.raises(Boom):
+        fresh_store.dispatch_once(spawn)
+    task = fresh_store.get_task(task_id)
+    assert (task.status, task.spawn_failures, task.last_spawn_error) == ("running", 0, None)
+
+
+def test_nested_atomic_rolls_back_only_the_inner_part(fresh_store):
+    with fresh_store.atomic():
+        outer = fresh_store.create_task("outer")
+        with pytest.raises(Boom):
+            with fresh_store.atomic():
+                fresh_store.create_task("inner")
+                raise Boom
+        fresh_store.add_comment(outer, "a", "b")
+    assert [t.title for t in fresh_store.list_tasks()] == ["outer"]
+    assert [e.kind for e in fresh_store.list_events()] == ["created", "commented"]
+
+
+def test_atomic_rolls_back_everything_on_error(fresh_store, store_path):
+    before = dump(store_path)
+    with pytest.raises(Boom):
+        with fresh_store.atomic():
+            fresh_store.create_task("a")
+            fresh_store.create_task("b")
+            raise Boom
+    assert dump(store_path) == before
+    assert not fresh_store._conn.in_transaction
