@@ -152,6 +152,7 @@ function summarizeDispatch(result) {
 
 function makeActions({ store, cur, update, showMore, writeTrait }) {
   const setSelected = (ids) => writeTrait(TRAIT.SELECTED, ids);
+  const setAnchor = (card) => update({ anchors: { ...cur.current.view.anchors, [card.status]: card.id } });
 
   async function runBulk(ids, action, value) {
     update({ bulkReport: null });
@@ -199,26 +200,27 @@ function makeActions({ store, cur, update, showMore, writeTrait }) {
     cardClick(e, card) {
       if (e.target.closest("input, button, a, select, textarea")) return;
       const { selected, grouped } = cur.current;
+      const anchors = cur.current.view.anchors;
       if (e.ctrlKey || e.metaKey) {
         setSelected(toggleId(selected, card.id));
-        update({ anchor: { status: card.status, id: card.id } });
+        setAnchor(card);
       } else if (e.shiftKey) {
-        const a = cur.current.view.anchor;
         const ordered = columnIds(grouped, card.status);
-        setSelected(selectRange(selected, ordered, a && a.status === card.status ? a.id : null, card.id));
-        if (!a || a.status !== card.status) update({ anchor: { status: card.status, id: card.id } });
+        setSelected(selectRange(selected, ordered, anchors[card.status], card.id));
+        if (!anchors[card.status]) setAnchor(card);
       } else {
-        update({ drawerId: card.id, anchor: { status: card.status, id: card.id } });
+        update({ drawerId: card.id });
+        setAnchor(card);
       }
     },
     toggleSelect(card, shift) {
       const { selected, grouped, view } = cur.current;
-      const a = view.anchor;
-      if (shift && a && a.status === card.status) {
-        setSelected(selectRange(selected, columnIds(grouped, card.status), a.id, card.id));
+      const anchor = view.anchors[card.status];
+      if (shift && anchor) {
+        setSelected(selectRange(selected, columnIds(grouped, card.status), anchor, card.id));
       } else {
         setSelected(toggleId(selected, card.id));
-        update({ anchor: { status: card.status, id: card.id } });
+        setAnchor(card);
       }
     },
     toggleColumn: (ids) => setSelected(toggleAll(cur.current.selected, ids)),
@@ -302,7 +304,7 @@ function makeActions({ store, cur, update, showMore, writeTrait }) {
       } else if (e.key === " ") {
         e.preventDefault();
         setSelected(toggleId(selected, id));
-        update({ anchor: { status, id } });
+        setAnchor({ status, id });
       } else if ((e.key === "a" || e.key === "A") && (e.ctrlKey || e.metaKey)) {
         e.preventDefault();
         setSelected(toggleAll(selected, columnIds(grouped, status)));

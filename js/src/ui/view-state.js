@@ -9,7 +9,7 @@ const initial = {
   dialog: null, // {kind: "move", taskIds, status, bulk?} | null
   createIn: null, // status of the column showing the inline create form
   limits: {}, // "status|lane" → cards shown
-  anchor: null, // {status, id}: the last plainly or ctrl-clicked card, for shift-click ranges
+  anchors: {}, // status → the last card clicked in that column, where shift-click ranges start
   focusId: null, // card to focus after the next render (keyboard moves)
   bulkReport: null, // {action, failures: [{task_id, error}], total}
   dispatchReport: null, // {ok, text}
