@@ -145,6 +145,22 @@ class KanbanBoard(anywidget.AnyWidget):
         return self._state.visible_ids(search=self.search, tenant=self.tenant,
                                        assignee=self.assignee)
 
+    def tasks_frame(self, *, selected_only: bool = False):
+        """The analytics view of what the page shows: :func:`kanban_widget.analytics.tasks`
+        restricted to the cards visible under the current filters (or, with
+        ``selected_only``, to the selected cards), in board order.
+
+        Example::
+
+            board.tenant = "acme"
+            board.tasks_frame()[["status", "lead_time", "cycle_time"]]
+        """
+        from . import analytics
+
+        ids = list(self.selected) if selected_only else self.visible_ids()
+        frame = analytics.tasks(self.store)
+        return frame.loc[[i for i in ids if i in frame.index]]
+
     def refresh(self) -> None:
         """Re-read the whole board and send it to the page (rarely needed: the board is live)."""
         with self._lock:

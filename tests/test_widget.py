@@ -225,3 +225,15 @@ def test_ipykernel_with_broken_thread_updates_is_warned_about(monkeypatch, seede
     with pytest.warns(RuntimeWarning, match="ipykernel 7.0.1"):
         board = KanbanBoard(seeded[0])
     board.close()
+
+
+def test_tasks_frame_follows_filters_and_selection(seeded, make_board):
+    path, spec, build = seeded
+    board, wire = make_board(path, live=False)
+    assert list(board.tasks_frame().index) == [spec, build]
+    board.tenant = "globex"
+    frame = board.tasks_frame()
+    assert list(frame.index) == [build] and frame.loc[build, "title"] == "Build it"
+    board.tenant = ""
+    board.selected = [spec]
+    assert list(board.tasks_frame(selected_only=True).index) == [spec]
