@@ -128,10 +128,10 @@ class StoreBase:
             self._conn.execute("PRAGMA synchronous=NORMAL")
         except sqlite3.OperationalError as exc:
             raise translate(exc, self.path) from None
-        statements = schema.missing_parts(tables)
-        if statements or schema.missing_indexes(self._conn):
+        if schema.missing_parts(tables) or schema.missing_indexes(self._conn):
             with self.atomic() as conn:
-                for sql in statements:
+                # Look again under the write lock: another process may have migrated it meanwhile.
+                for sql in schema.missing_parts(schema.inspect(conn, self.path)):
                     conn.execute(sql)
                 for sql in schema.missing_indexes(conn):
                     conn.execute(sql)

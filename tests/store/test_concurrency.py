@@ -11,9 +11,10 @@ from concurrent.futures import ProcessPoolExecutor
 
 import pytest
 
-from kanban_widget.store import BoardBusy
+from kanban_widget.store import BoardBusy, Store
 
-from .helpers import dump, raw, raw_events
+from . import hermes_boards as hermes
+from .helpers import dump, raw, raw_events, sha256, table_info
 from .workers import write_a_share
 
 WORKERS, PER_WORKER = 4, 12
@@ -238,3 +239,50 @@ def test_atomic_rolls_back_everything_on_error(fresh_store, store_path):
             raise Boom
     assert dump(store_path) == before
     assert not fresh_store._conn.in_transaction
+
+
+# -- opening at the same time ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("version", ["v0", "latest"])
+@pytest.mark.parametrize("trial", range(3))
+def test_stores_opening_an_old_board_at_once_all_succeed(tmp_path, version, trial):
+    """Each opener migrates what is still missing when it gets the write lock, so a second
+    opener does not add a column the first one already added."""
+    path = tmp_path / "old.db"
+    hermes.create_board(path, version)
+    barrier = threading.Barrier(4)
+    errors: list = []
+
+    def open_it():
+        barrier.wait()
+        try:
+            Store(path).close()
+        except Exception as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_it) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    names = [c[0] for c in table_info(path, "tasks")]
+    assert len(names) == len(set(names)) and "spawn_failures" in names
+
+
+def test_old_board_locked_during_migration_is_busy_and_untouched(open_store, tmp_path):
+    path = tmp_path / "v0.db"
+    hermes.create_board(path, "v0")
+    hermes.populate(path, "v0")
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    before = sha256(path)
+    try:
+        with pytest.raises(BoardBusy):
+            open_store(path, busy_timeout=0.2)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert sha256(path) == before
+    assert open_store(path).get_task("t_0000") is not None
