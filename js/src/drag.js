@@ -14,7 +14,7 @@ const SCROLL_STEP = 14;
  */
 export function createDragController(root, { onDrop, enabled, scroller }) {
   let drag = null; // {id, card, pointerId, startX, startY, started, ghost, dx, dy, target}
-  let suppressClickUntil = 0;
+  let suppressClick = false;
 
   function columnAt(x, y) {
     const hit = root.ownerDocument.elementFromPoint(x, y);
@@ -88,7 +88,9 @@ export function createDragController(root, { onDrop, enabled, scroller }) {
     d.card.classList.remove("kb-dragging");
     if (d.layer) d.layer.remove();
     root.removeAttribute("data-dragging");
-    suppressClickUntil = Date.now() + 400;
+    // The click that ends a drag (dispatched right after pointerup) must not open the drawer.
+    suppressClick = true;
+    setTimeout(() => { suppressClick = false; }, 0);
     const status = drop && e ? (columnAt(e.clientX, e.clientY) || d.target)?.getAttribute("data-column") : null;
     if (status) onDrop(d.id, status);
   }
@@ -115,8 +117,8 @@ export function createDragController(root, { onDrop, enabled, scroller }) {
   }
 
   function onClickCapture(e) {
-    if (Date.now() < suppressClickUntil) {
-      suppressClickUntil = 0;
+    if (suppressClick) {
+      suppressClick = false;
       e.stopPropagation();
       e.preventDefault();
     }
