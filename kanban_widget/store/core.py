@@ -229,15 +229,19 @@ class StoreBase:
 
 
 def _not_writable(path: Path) -> bool:
-    """True when the file (or, for a new board, its folder) is not meant to be written.
+    """True when the file, or the folder it lives in, is not meant to be written.
 
-    Write bits are checked as well as ``os.access``, so a file marked read-only stays read-only
+    SQLite needs the folder too (for its ``-wal``, ``-shm`` and ``-journal`` files). Write bits
+    are checked as well as ``os.access``, so a file or folder marked read-only stays read-only
     even for root, who could write it anyway.
     """
-    target = path if path.exists() else path.parent
-    while not target.exists():
-        target = target.parent
-    mode = target.stat().st_mode
-    if not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+    folder = path.parent
+    while not folder.exists():
+        folder = folder.parent
+    return any(_no_write_access(target) for target in ((path, folder) if path.exists() else (folder,)))
+
+
+def _no_write_access(target: Path) -> bool:
+    if not target.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
         return True
     return not os.access(target, os.W_OK)

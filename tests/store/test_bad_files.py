@@ -182,3 +182,20 @@ def test_locked_board_is_busy_not_foreign(open_store, tmp_path):
         holder.execute("ROLLBACK")
         holder.close()
     assert len(open_store(path).list_tasks(include_archived=True)) == 8
+
+
+def test_board_in_a_folder_we_cannot_write_opens_read_only(open_store, filled_board):
+    """SQLite cannot create its -wal/-journal files there, so the board is read-only."""
+    folder = filled_board.parent
+    before = sha256(filled_board)
+    os.chmod(folder, 0o555)
+    try:
+        store = open_store(filled_board)
+        assert store.read_only
+        assert len(store.list_tasks()) == 2
+        with pytest.raises(ReadOnlyBoard):
+            store.create_task("nope")
+        store.close()
+    finally:
+        os.chmod(folder, 0o755)
+    assert sha256(filled_board) == before
