@@ -159,11 +159,14 @@ class StoreBase:
                 yield self._conn
             except BaseException:
                 self._depth = depth
-                if depth == 0:
-                    self._conn.execute("ROLLBACK")
-                else:
-                    self._conn.execute(f"ROLLBACK TO {savepoint}")
-                    self._conn.execute(f"RELEASE {savepoint}")
+                # SQLite may already have rolled back by itself (after SQLITE_FULL, an
+                # interrupt...): then there is nothing to undo, and the original error is the news.
+                if self._conn.in_transaction:
+                    if depth == 0:
+                        self._conn.execute("ROLLBACK")
+                    else:
+                        self._conn.execute(f"ROLLBACK TO {savepoint}")
+                        self._conn.execute(f"RELEASE {savepoint}")
                 raise
             self._depth = depth
             try:

@@ -286,3 +286,54 @@ def test_old_board_locked_during_migration_is_busy_and_untouched(open_store, tmp
         holder.close()
     assert sha256(path) == before
     assert open_store(path).get_task("t_0000") is not None
+
+
+@pytest.mark.parametrize("nested", [False, True])
+def test_an_error_after_sqlite_rolled_back_by_itself_is_not_masked(fresh_store, nested):
+    """Some errors (a full disk, an interrupt) make SQLite roll back on its own; the caller
+    must still see that error, not a 'cannot rollback' from the cleanup."""
+    with pytest.raises(Boom):
+        with fresh_store.atomic():
+            if nested:
+                with fresh_store.atomic() as conn:
+                    fresh_store.create_task("lost")
+                    conn.execute("ROLLBACK")  # what SQLite does by itself
+                    raise Boom
+            with fresh_store.atomic() as conn:
+                conn.execute("ROLLBACK")
+                raise Boom
+    assert fresh_store.list_tasks() == []
+    assert fresh_store.create_task("next") and fresh_store._depth == 0
+
+
+def test_same_idempotency_key_from_many_writers_makes_one_task(open_store, store_path):
+    open_store(store_path)
+    stores = [open_store(store_path) for _ in range(6)]
+    barrier = threading.Barrier(6)
+    results: list = [None] * 6
+
+    def create(n):
+        barrier.wait()
+        results[n] = stores[n].create_task(f"deploy {n}", idempotency_key="deploy-42")
+
+    threads = [threading.Thread(target=create, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert len(set(results)) == 1
+    assert raw(store_path, "SELECT COUNT(*) FROM tasks") == [(1,)]
+    assert raw(store_path, "SELECT COUNT(*) FROM task_events") == [(1,)]
+
+
+def test_reads_work_while_another_writer_holds_the_lock(locked_board):
+    store, parent, child = locked_board
+    changes = store._conn.total_changes
+    assert store.get_task(parent).title == "parent"
+    assert store.board().card(child)["status"] == "todo"
+    assert [e.kind for e in store.list_events(child)] == ["created"]
+    assert len(store.events_since(0)) == 2
+    assert store.list_comments(parent) == []
+    assert len(store.cards([parent, child])) == 2
+    assert store.dispatch_once(lambda task: 1, dry_run=True).spawned == [parent]
+    assert store._conn.total_changes == changes
