@@ -8,7 +8,7 @@ from typing import Iterable, Optional, Union
 import numpy as np
 import pandas as pd
 
-from ._source import (EVENT_ALIASES, event_task_filter, fetch_columns, open_board, text,
+from ._source import (TEXT, EVENT_ALIASES, event_task_filter, fetch_columns, open_board, text,
                       to_epoch, utc)
 
 #: Payloads decoded per ``json.loads`` call: one call over a JSON array of many payloads costs
@@ -61,18 +61,16 @@ def events(src, *, since=None, kinds: Union[str, Iterable[str], None] = None,
             [("id", "int"), ("task_id", "text"), ("kind", "text"), ("created_at", "int"),
              ("payload", "text")], params)
     order = np.lexsort((ids, created))
-    frame = pd.DataFrame({
+    dicts, flat = _decode(np.asarray(payload, dtype=object)[order])
+    columns = {
         "id": ids[order],
         "task_id": text(np.asarray(task_ids, dtype=object)[order]),
         "kind": text(np.asarray(kind, dtype=object)[order]),
         "created_at": utc(created[order]),
-    })
-    payload_texts = np.asarray(payload, dtype=object)[order]
-    dicts, flat = _decode(payload_texts)
-    frame["payload"] = pd.Series(dicts, dtype=object)
-    for key, column in flat.items():
-        frame[f"payload.{key}"] = column
-    return frame
+        "payload": pd.Series(dicts, dtype=object),
+    }
+    columns.update((f"payload.{key}", pd.Series(column)) for key, column in flat.items())
+    return pd.DataFrame(columns, copy=False)
 
 
 def _stored_kinds(kinds) -> list[str]:
@@ -97,27 +95,64 @@ def _decode(texts: np.ndarray) -> tuple[np.ndarray, dict]:
         return np.empty(0, dtype=object), {}
     codes, uniques = pd.factorize(texts)
     decoded = _loads_all(list(uniques))
-    empty = {}
-    per_unique = np.empty(len(decoded) + 1, dtype=object)
-    per_unique[:-1] = [d if isinstance(d, dict) else empty for d in decoded]
-    per_unique[-1] = empty                                  # code -1: no payload at all
-    codes = np.where(codes < 0, len(decoded), codes)
-    dicts = per_unique[codes]
+    n = len(decoded)
+    codes = np.where(codes < 0, n, codes)           # -1 (no text at all): the last slot, {}
+    empty: dict = {}
+    per_unique = np.empty(n + 1, dtype=object)
+    per_unique[:n] = [d if isinstance(d, dict) else empty for d in decoded]
+    per_unique[n] = empty
 
-    values: dict = {}
-    for i, d in enumerate(per_unique[:-1]):
+    found: dict = {}                                 # key -> (positions, values) among uniques
+    for i, d in enumerate(per_unique[:n]):
         for key, value in d.items():
-            column = values.get(key)
-            if column is None:
-                column = values[key] = np.full(len(per_unique), None, dtype=object)
-            column[i] = value
-    flat = {}
-    for key in sorted(values):
-        # Infer the dtype on the distinct values (small), then spread: ints with gaps become
-        # float64, texts the text dtype, anything else stays object.
-        small = pd.Series(values[key], dtype=object).infer_objects()
-        flat[key] = small.take(codes).reset_index(drop=True)
-    return dicts, flat
+            slot = found.get(key)
+            if slot is None:
+                slot = found[key] = ([], [])
+            slot[0].append(i)
+            slot[1].append(value)
+    flat = {key: _spread(*found[key], n + 1, codes) for key in sorted(found)}
+    return per_unique[codes], flat
+
+
+def _spread(positions: list, values: list, n: int, codes: np.ndarray):
+    """One flattened column: the key's values among the distinct payloads, typed once on
+    those, then spread to every row. Ints with gaps become float64 (NaN where missing), texts
+    the text dtype, anything else (lists, dicts, mixtures) stays object."""
+    kinds = {type(v) for v in values}
+    complete = len(positions) == n - 1 and bool((codes < n - 1).all())
+    if kinds <= {int} and complete:
+        try:
+            return np.array(values + [0], dtype=np.int64)[codes]
+        except OverflowError:
+            pass
+    elif kinds <= {int, float}:
+        try:
+            small = np.full(n, np.nan)
+            small[positions] = np.array(values, dtype=np.float64)
+            return small[codes]
+        except OverflowError:
+            pass
+    elif kinds <= {bool} and complete:
+        return np.array(values + [False], dtype=bool)[codes]
+    if kinds <= {str}:
+        # Type only the values present (a sparse key is mostly gaps), then spread with gaps.
+        where = np.full(n, -1, dtype=np.int64)
+        where[positions] = np.arange(len(positions))
+        return pd.array(values, dtype=TEXT).take(where[codes], allow_fill=True)
+    small = np.full(n, None, dtype=object)
+    small[positions] = _object_array(values, nested=bool(kinds & {list, tuple}))
+    return small[codes]
+
+
+def _object_array(values: list, nested: bool) -> np.ndarray:
+    """``values`` as a 1-d object array, even when some are lists (numpy would nest them)."""
+    out = np.empty(len(values), dtype=object)
+    if nested:
+        for i, v in enumerate(values):
+            out[i] = v
+    else:
+        out[:] = values
+    return out
 
 
 def _loads_all(texts: list) -> list:
