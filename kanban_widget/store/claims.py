@@ -115,8 +115,12 @@ class ClaimVerbs:
     def _record_spawn_failure(self, task: Task, exc: Exception, limit: int) -> bool:
         error = f"{type(exc).__name__}: {exc}"[:500]
         with self.atomic() as conn:
-            failures = (conn.execute(
-                "SELECT spawn_failures FROM tasks WHERE id = ?", (task.id,)).fetchone()[0] or 0) + 1
+            row = conn.execute(
+                "SELECT spawn_failures FROM tasks WHERE id = ? AND status = 'running' "
+                "AND claim_lock IS ?", (task.id, task.claim_lock)).fetchone()
+            if row is None:
+                return False  # it moved on meanwhile (perhaps by the spawn itself): leave it be
+            failures = (row[0] or 0) + 1
             gave_up = failures >= limit
             self._set_status(task.id, "blocked" if gave_up else "ready")
             conn.execute(

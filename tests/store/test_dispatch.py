@@ -200,3 +200,31 @@ def test_spawn_that_raises_a_base_exception_is_not_swallowed(fresh_store):
     with pytest.raises(KeyboardInterrupt):
         fresh_store.dispatch_once(spawn)
     assert fresh_store.get_task(task_id).status == "running"  # claimed; the TTL will free it
+
+
+@pytest.mark.parametrize("then", ["done", "blocked", "archived"])
+def test_a_failing_spawn_does_not_undo_what_the_spawn_did(fresh_store, then):
+    """A spawn that works the task in-process (moving it on) and then raises leaves the task
+    where it was put: the failure bookkeeping only applies to a task still under our claim."""
+    task_id = fresh_store.create_task("x", assignee="a")
+
+    def spawn(task):
+        fresh_store.move_task(task.id, then)
+        raise RuntimeError("worker crashed after finishing")
+
+    result = fresh_store.dispatch_once(spawn, failure_limit=1)
+    assert result.failed == [task_id] and result.auto_blocked == []
+    task = fresh_store.get_task(task_id)
+    assert (task.status, task.spawn_failures, task.last_spawn_error) == (then, 0, None)
+    assert [e.kind for e in fresh_store.list_events(task_id)][-1] != "spawn_failed"
+
+
+def test_a_spawn_may_complete_the_task_in_process(fresh_store):
+    parent = fresh_store.create_task("parent", assignee="a")
+    child = fresh_store.create_task("child", assignee="a", parents=[parent])
+    result = fresh_store.dispatch_once(lambda task: fresh_store.complete_task(task.id, result="ok"))
+    assert result.spawned == [parent]
+    assert fresh_store.get_task(parent).status == "done"
+    assert fresh_store.get_task(child).status == "ready"
+    assert fresh_store.dispatch_once(
+        lambda task: fresh_store.complete_task(task.id)).spawned == [child]
