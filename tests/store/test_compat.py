@@ -222,3 +222,43 @@ def test_store_rows_satisfy_hermes_task_reader(open_store, store_path):
     assert list(row.keys()) == [c[0] for c in table_info(store_path, "tasks")]
     assert isinstance(row["created_at"], int) and isinstance(row["priority"], int)
     assert row["status"] in STATUSES and row["spawn_failures"] == 0
+
+
+@pytest.mark.parametrize("task_id", ["t_00ff", "legacy-1", "42", "T_ABCDEF12"])
+def test_ids_we_did_not_write_work_with_every_verb(open_store, store_path, task_id):
+    store = open_store(store_path)
+    conn = sqlite3.connect(store_path)
+    conn.execute("INSERT INTO tasks (id, title, status, created_at) VALUES (?, 'old', 'todo', 1)",
+                 (task_id,))
+    conn.commit()
+    conn.close()
+    child = store.create_task("child", parents=[task_id])
+    store.add_comment(task_id, "a", "b")
+    store.update_task(task_id, priority=2)
+    assert store.move_task(task_id, "ready").status == "ready"
+    store.complete_task(task_id)
+    assert store.get_task(child).status == "ready"
+    assert store.board().card(task_id)["id"] == task_id
+    assert store.unlink_tasks(task_id, child)
+
+
+def test_store_leaves_user_version_alone(open_store, store_path):
+    """Hermes keeps no schema version; neither do we."""
+    open_store(store_path).create_task("x")
+    assert raw(store_path, "PRAGMA user_version") == [(0,)]
+
+
+def test_all_stored_times_are_integer_seconds(open_store, store_path, clock):
+    clock.now = 1_700_000_000.75
+    store = open_store(store_path, clock=clock)
+    parent = store.create_task("p")
+    child = store.create_task("c", parents=[parent])
+    store.claim_task(parent, ttl_seconds=10.5)
+    store.add_comment(parent, "a", "b")
+    store.complete_task(parent)
+    for table, columns in [("tasks", "created_at, started_at, completed_at, claim_expires"),
+                           ("task_events", "created_at"), ("task_comments", "created_at")]:
+        for row in raw(store_path, f"SELECT {columns} FROM {table}"):
+            assert all(v is None or type(v) is int for v in row), (table, row)
+    assert raw(store_path, "SELECT typeof(created_at) FROM tasks WHERE id = ?", (child,)) == [
+        ("integer",)]
