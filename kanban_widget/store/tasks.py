@@ -119,6 +119,8 @@ class TaskVerbs:
         if workspace_kind not in WORKSPACE_KINDS:
             raise ValidationError(
                 f"workspace_kind must be one of {', '.join(WORKSPACE_KINDS)}, not {workspace_kind!r}")
+        if isinstance(parents, str):
+            parents = [parents]  # one id, not an iterable of one-letter ids
         parent_ids = list(dict.fromkeys(p for p in parents if p))
         with self.atomic() as conn:
             if idempotency_key:

@@ -166,3 +166,11 @@ def test_task_links_and_event_are_one_transaction(fresh_store, monkeypatch):
     assert fresh_store.children_of(parent) == []
     assert not fresh_store._conn.in_transaction
     assert fresh_store._conn.total_changes >= before
+
+
+def test_a_single_parent_id_may_be_given_as_a_string(fresh_store):
+    parent = fresh_store.create_task("p")
+    child = fresh_store.create_task("c", parents=parent)
+    assert fresh_store.parents_of(child) == [parent]
+    with pytest.raises(ValidationError, match=r"unknown parent task\(s\): t_nope$"):
+        fresh_store.create_task("c", parents="t_nope")
