@@ -95,6 +95,7 @@ export function normalizeBoard(raw) {
   }
   const columns = Array.isArray(raw.columns) ? raw.columns.filter((c) => typeof c === "string") : [];
   return {
+    byStatus: indexByStatus(cards.values()),
     rev: typeof raw.rev === "number" ? raw.rev : 0,
     cursor: raw.cursor ?? null,
     now: typeof raw.now === "number" ? raw.now : Date.now() / 1000,
@@ -118,16 +119,34 @@ export function patchDisposition(state, patch) {
 /** Apply a patch whose rev is state.rev + 1; returns a new state (the input is not changed). */
 export function applyPatch(state, patch) {
   const cards = new Map(state.cards);
-  for (const id of patch.removes || []) cards.delete(id);
+  const changes = new Map(); // status → {remove: Set(id), add: [card]}
+  const change = (status) => {
+    let c = changes.get(status);
+    if (!c) changes.set(status, (c = { remove: new Set(), add: [] }));
+    return c;
+  };
+  const drop = (id) => {
+    const old = cards.get(id);
+    if (old) change(old.status).remove.add(id);
+    cards.delete(id);
+  };
+  for (const id of patch.removes || []) drop(id);
   for (const raw of patch.upserts || []) {
     const card = normalizeCard(raw);
+    drop(card.id);
     cards.set(card.id, card);
+    change(card.status).add.push(card);
+  }
+  const byStatus = new Map(state.byStatus);
+  for (const [status, { remove, add }] of changes) {
+    byStatus.set(status, rebuildSorted(byStatus.get(status) || [], remove, add));
   }
   const next = {
     ...state,
     rev: patch.rev,
     cursor: patch.cursor ?? state.cursor,
     cards,
+    byStatus,
   };
   if (typeof patch.now === "number") {
     next.now = patch.now;
@@ -136,6 +155,35 @@ export function applyPatch(state, patch) {
   if (Array.isArray(patch.tenants)) next.tenants = patch.tenants.map(String);
   if (Array.isArray(patch.assignees)) next.assignees = patch.assignees.map(String);
   return next;
+}
+
+/** Cards by status, each list in column order. */
+export function indexByStatus(cards) {
+  const index = new Map();
+  for (const card of cards) {
+    let list = index.get(card.status);
+    if (!list) index.set(card.status, (list = []));
+    list.push(card);
+  }
+  for (const list of index.values()) list.sort(compareCards);
+  return index;
+}
+
+/** A sorted list without the ids in `remove`, with `add` merged in order (a new array). */
+export function rebuildSorted(list, remove, add) {
+  const kept = remove.size ? list.filter((c) => !remove.has(c.id)) : list.slice();
+  if (!add.length) return kept;
+  const extra = add.slice().sort(compareCards);
+  const out = new Array(kept.length + extra.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < kept.length && j < extra.length) {
+    out[k++] = compareCards(kept[i], extra[j]) <= 0 ? kept[i++] : extra[j++];
+  }
+  while (i < kept.length) out[k++] = kept[i++];
+  while (j < extra.length) out[k++] = extra[j++];
+  return out;
 }
 
 /** Server time now, in Unix seconds, from the snapshot's clock and the local clock's progress. */
@@ -202,29 +250,51 @@ export function laneName(card) {
  * Group the board for display.
  * Returns {columns: [{status, total, count, lanes: Map(lane → sorted cards)}], lanes: [names]}:
  * `total` counts every card in the column, `count` those passing the filters.
- * Without lanes there is one lane, "".
+ * Without lanes there is one lane, "". The lists may be shared with the state: do not mutate.
  */
 export function groupBoard(state, { overrides, filters = {}, lanes = false, showArchived = false } = {}) {
+  let index = state.byStatus || indexByStatus(state.cards.values());
+  if (overrides && overrides.size) index = withOverrides(state, index, overrides);
   const totals = new Map();
-  const byStatus = new Map();
-  const laneSet = new Set();
-  for (const raw of state.cards.values()) {
-    const card = effectiveCard(raw, overrides);
-    totals.set(card.status, (totals.get(card.status) || 0) + 1);
-    if (!matchesFilters(card, filters)) continue;
-    let list = byStatus.get(card.status);
-    if (!list) byStatus.set(card.status, (list = []));
-    list.push(card);
-    if (lanes) laneSet.add(laneName(card));
+  for (const [status, list] of index) if (list.length) totals.set(status, list.length);
+  const filtering = Boolean((filters.search || "").trim() || filters.tenant || filters.assignee);
+  const visible = visibleColumns(state.columns, totals, showArchived);
+  const shown = visible.map((status) => {
+    const list = index.get(status) || [];
+    return [status, filtering ? list.filter((c) => matchesFilters(c, filters)) : list];
+  });
+  let laneNames = [""];
+  if (lanes) {
+    const set = new Set();
+    for (const [, list] of shown) for (const c of list) set.add(laneName(c));
+    laneNames = [...set].sort(compareLanes);
   }
-  const laneNames = lanes ? [...laneSet].sort(compareLanes) : [""];
-  const columns = visibleColumns(state.columns, totals, showArchived).map((status) => {
-    const cards = (byStatus.get(status) || []).sort(compareCards);
-    const laneMap = new Map(laneNames.map((l) => [l, []]));
-    for (const card of cards) laneMap.get(lanes ? laneName(card) : "").push(card);
+  const columns = shown.map(([status, cards]) => {
+    const laneMap = new Map(laneNames.map((l) => [l, lanes ? [] : cards]));
+    if (lanes) for (const card of cards) laneMap.get(laneName(card)).push(card);
     return { status, total: totals.get(status) || 0, count: cards.length, lanes: laneMap };
   });
   return { columns, lanes: laneNames };
+}
+
+/** The index with optimistic statuses applied (only the touched columns are rebuilt). */
+function withOverrides(state, index, overrides) {
+  const changes = new Map();
+  const change = (status) => {
+    let c = changes.get(status);
+    if (!c) changes.set(status, (c = { remove: new Set(), add: [] }));
+    return c;
+  };
+  for (const [id, o] of overrides) {
+    const card = state.cards.get(id);
+    if (!card || o.status === card.status) continue;
+    change(card.status).remove.add(id);
+    change(o.status).add.push(effectiveCard(card, overrides));
+  }
+  if (!changes.size) return index;
+  const out = new Map(index);
+  for (const [status, { remove, add }] of changes) out.set(status, rebuildSorted(out.get(status) || [], remove, add));
+  return out;
 }
 
 function compareLanes(a, b) {

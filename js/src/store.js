@@ -4,7 +4,7 @@
 
 import { FROM_PYTHON, REQUEST, TRAIT, WRITE_REQUESTS, BULK_ACTION } from "./protocol.js";
 import {
-  applyPatch, effectiveCard, normalizeBoard, normalizeCard, patchDisposition, statusLabel,
+  applyPatch, effectiveCard, normalizeBoard, patchDisposition, statusLabel,
 } from "./state.js";
 
 const pagePrefix = Math.random().toString(36).slice(2, 7);
@@ -153,10 +153,7 @@ export function createBoardStore(model, { requestTimeoutMs = 30_000 } = {}) {
   function upsertLocal(rawCard) {
     if (!board || !rawCard || typeof rawCard.id !== "string") return;
     try {
-      const card = normalizeCard(rawCard);
-      const cards = new Map(board.cards);
-      cards.set(card.id, card);
-      board = { ...board, cards };
+      board = applyPatch(board, { rev: board.rev, upserts: [rawCard] });
     } catch {
       /* a malformed card in a reply: the next patch brings the truth */
     }

@@ -120,3 +120,25 @@ describe("staleness", () => {
       .toEqual(["now", "2m", "2h", "3d", "2w", "3mo", "2y"]);
   });
 });
+
+describe("the per-status index", () => {
+  it("stays sorted through patches, matching a full re-sort", () => {
+    const cards = [];
+    for (let i = 0; i < 200; i++) {
+      cards.push(card(`t_${String(i).padStart(3, "0")}`, {
+        status: ["todo", "ready", "done"][i % 3], priority: i % 4, created_at: NOW - (i * 37) % 101,
+      }));
+    }
+    let s = normalizeBoard(board(cards));
+    for (let r = 0; r < 30; r++) {
+      const id = `t_${String((r * 7) % 200).padStart(3, "0")}`;
+      const moved = { ...(s.cards.get(id) || card(id)), status: ["todo", "ready", "done", "blocked"][r % 4], priority: r % 5 };
+      const removes = r % 5 === 0 ? [`t_${String((r * 11 + 3) % 200).padStart(3, "0")}`] : [];
+      s = applyPatch(s, { rev: s.rev + 1, upserts: [moved], removes });
+    }
+    const fresh = normalizeBoard(board([...s.cards.values()]));
+    for (const status of ["todo", "ready", "done", "blocked"]) {
+      expect((s.byStatus.get(status) || []).map((c) => c.id)).toEqual((fresh.byStatus.get(status) || []).map((c) => c.id));
+    }
+  });
+});
