@@ -42,8 +42,9 @@ def _free_port() -> int:
 class LabServer:
     """One JupyterLab server rooted at ``root`` (a folder the notebooks are written into)."""
 
-    def __init__(self, root: Path, env: dict | None = None):
+    def __init__(self, root: Path, env: dict | None = None, settings: dict | None = None):
         self.root = Path(root)
+        self.settings = {**SETTINGS, **(settings or {})}
         self.tmp = Path(tempfile.mkdtemp(prefix="kanban-lab-"))
         self.port, self.token = _free_port(), secrets.token_hex(16)
         self.base = f"http://127.0.0.1:{self.port}"
@@ -56,7 +57,7 @@ class LabServer:
         self.proc: subprocess.Popen | None = None
 
     def start(self, timeout: float = 90.0) -> "LabServer":
-        for rel, data in SETTINGS.items():
+        for rel, data in self.settings.items():
             path = self.tmp / "settings" / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(data))
