@@ -43,6 +43,15 @@ def _axes(ax):
     return ax
 
 
+def _date_axis(ax) -> None:
+    """Compact date labels on this Axes only (``autofmt_xdate`` would restyle the figure)."""
+    import matplotlib.dates as mdates
+
+    locator = mdates.AutoDateLocator()
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
 def _naive(index: pd.DatetimeIndex) -> np.ndarray:
     """UTC instants as naive datetime64, which matplotlib draws without pandas' converters."""
     return pd.DatetimeIndex(index).tz_convert(None).to_numpy()
@@ -80,7 +89,7 @@ def plot_cumulative_flow(src, *, freq: str = "D", ax=None, tenant: Optional[str]
     # Legend top-down in the same order as the bands.
     handles, labels = ax.get_legend_handles_labels()
     ax.legend(handles[::-1], labels[::-1], loc="upper left", fontsize="small")
-    ax.figure.autofmt_xdate()
+    _date_axis(ax)
     return ax
 
 
@@ -108,7 +117,7 @@ def plot_throughput(src, *, freq: str = "D", ax=None, tenant: Optional[str] = No
     ax.set_xlabel("period (UTC)")
     ax.set_ylabel(f"tasks finished per {freq}")
     ax.legend(loc="upper left", fontsize="small")
-    ax.figure.autofmt_xdate()
+    _date_axis(ax)
     return ax
 
 
@@ -140,7 +149,7 @@ def plot_cycle_times(src, *, ax=None, tenant: Optional[str] = None,
     ax.set_xlabel("done (UTC)")
     ax.set_ylabel("cycle time (days)")
     ax.legend(loc="upper left", fontsize="small")
-    ax.figure.autofmt_xdate()
+    _date_axis(ax)
     return ax
 
 
@@ -167,8 +176,9 @@ def plot_aging_wip(src, *, now=None, ax=None, tenant: Optional[str] = None,
         ages = (data.loc[data["status"] == status, "age"] / _DAY).to_numpy(dtype=float)
         if len(ages) == 0:
             continue
-        # Spread the dots across the column so equal ages stay visible (deterministic).
-        jitter = ((np.arange(len(ages)) % 9) - 4) * 0.07
+        # Spread the dots across the column so equal ages stay visible; seeded, so the same
+        # board always gives the same picture.
+        jitter = np.random.default_rng(x).uniform(-0.3, 0.3, len(ages))
         ax.scatter(x + jitter, ages, s=12, alpha=0.7, label=status,
                    color=STATUS_COLORS.get(status))
     ax.set_title(title)
