@@ -13,6 +13,9 @@ import { adjacentStatus, CONFIRM_STATUSES, groupBoard, serverNow } from "../stat
 import { selectRange, toggleAll, toggleId } from "../selection.js";
 
 const CLOCK_MS = 30_000;
+// `focusId` values that are not card ids: focus the open drawer, or the board itself.
+const FOCUS_DRAWER = Symbol("drawer");
+const FOCUS_BOARD = Symbol("board");
 
 /**
  * One view of the board. `traits` are the synced traits (read in widget.js); `store` is the
@@ -65,8 +68,10 @@ export function App({ store, traits, writeTrait, root }) {
 
   useEffect(() => {
     if (!view.focusId) return;
-    const el = root.querySelector(`[data-task-id="${cssEscape(view.focusId)}"]`)
-      || root.querySelector("[data-drawer]") || root.querySelector(".kb-app");
+    const card = typeof view.focusId === "string"
+      ? root.querySelector(`[data-task-id="${cssEscape(view.focusId)}"]`) : null;
+    const drawer = view.focusId === FOCUS_BOARD ? null : root.querySelector("[data-drawer]");
+    const el = card || drawer || root.querySelector(".kb-app");
     if (el) el.focus({ preventScroll: !el.hasAttribute("data-task-id") });
     update({ focusId: null });
   });
@@ -136,8 +141,8 @@ function columnIds(grouped, status) {
 
 /** After a dialog: back to the drawer it came from, else to the card it was about. */
 function focusAfterDialog(dialog, view) {
-  if (view.drawerId) return "\u0000drawer";
-  return dialog && dialog.taskIds.length === 1 ? dialog.taskIds[0] : "\u0000board";
+  if (view.drawerId) return FOCUS_DRAWER;
+  return dialog && dialog.taskIds.length === 1 ? dialog.taskIds[0] : FOCUS_BOARD;
 }
 
 function summarizeDispatch(result) {
