@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kanban_widget.store import Store
+from kanban_widget.store.core import StoreBase
 
 
 class FakeClock:
@@ -26,19 +27,21 @@ def store_path(tmp_path):
     return tmp_path / "kanban.db"
 
 
-@pytest.fixture
-def open_store():
-    """A factory for stores, ``open_store(path, **kwargs)``; every one is closed after the test."""
-    opened: list[Store] = []
+@pytest.fixture(autouse=True)
+def close_stores(monkeypatch):
+    """Close every Store the test opened, also those a failing assertion left open."""
+    opened: list[StoreBase] = []
+    real_init = StoreBase.__init__
 
-    def factory(*args, **kwargs) -> Store:
-        store = Store(*args, **kwargs)
-        opened.append(store)
-        return store
+    def tracking_init(self, *args, **kwargs):
+        opened.append(self)
+        real_init(self, *args, **kwargs)
 
-    yield factory
+    monkeypatch.setattr(StoreBase, "__init__", tracking_init)
+    yield
     for store in opened:
-        store.close()
+        if getattr(store, "_conn", None) is not None:
+            store.close()
 
 
 @pytest.fixture
@@ -48,6 +51,6 @@ def clock():
 
 
 @pytest.fixture
-def fresh_store(open_store, store_path, clock):
+def fresh_store(store_path, clock):
     """A new, empty board on a real file, with a FakeClock (``fresh_store._clock``)."""
-    return open_store(store_path, clock=clock)
+    return Store(store_path, clock=clock)

@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from kanban_widget.store import BoardBusy, NotAKanbanDatabase, ReadOnlyBoard
+from kanban_widget.store import BoardBusy, NotAKanbanDatabase, ReadOnlyBoard, Store
 
 from . import hermes_boards as hermes
 from .helpers import sha256, sidecars
@@ -51,36 +51,36 @@ BAD_FILES = {
 
 @pytest.mark.parametrize("read_only", [False, True], ids=["writable", "read-only"])
 @pytest.mark.parametrize("make, message", BAD_FILES.values(), ids=BAD_FILES.keys())
-def test_not_a_board_is_refused_and_left_untouched(open_store, tmp_path, make, message, read_only):
+def test_not_a_board_is_refused_and_left_untouched(tmp_path, make, message, read_only):
     path = tmp_path / "thing.db"
     make(path)
     before, junk = sha256(path), sidecars(path)
     with pytest.raises(NotAKanbanDatabase, match=message):
-        open_store(path, read_only=read_only)
+        Store(path, read_only=read_only)
     assert sha256(path) == before
     assert sidecars(path) == junk
 
 
-def test_message_says_the_file_was_left_alone(open_store, tmp_path):
+def test_message_says_the_file_was_left_alone(tmp_path):
     path = tmp_path / "notes.txt"
     path.write_text("hello")
     with pytest.raises(NotAKanbanDatabase, match="left untouched") as info:
-        open_store(path)
+        Store(path)
     assert str(path) in str(info.value)
 
 
-def test_a_directory_is_refused(open_store, tmp_path):
+def test_a_directory_is_refused(tmp_path):
     with pytest.raises(NotAKanbanDatabase, match="is a directory"):
-        open_store(tmp_path)
+        Store(tmp_path)
 
 
 # -- read-only ---------------------------------------------------------------------------------
 
 
 @pytest.fixture
-def filled_board(open_store, store_path, clock):
+def filled_board(store_path, clock):
     """A board with a parent, a child, a comment and a link, closed again; returns its path."""
-    store = open_store(store_path, clock=clock)
+    store = Store(store_path, clock=clock)
     parent = store.create_task("parent", assignee="alice", tenant="acme")
     clock.advance(1)
     store.create_task("child", parents=[parent])
@@ -110,11 +110,11 @@ WRITES = {
 
 @pytest.mark.parametrize("how", ["chmod", "flag"])
 @pytest.mark.parametrize("write", WRITES.values(), ids=WRITES.keys())
-def test_read_only_board_reads_but_refuses_writes(open_store, filled_board, how, write):
+def test_read_only_board_reads_but_refuses_writes(filled_board, how, write):
     if how == "chmod":
         os.chmod(filled_board, 0o444)
     before = sha256(filled_board)
-    store = open_store(filled_board, read_only=(how == "flag"))
+    store = Store(filled_board, read_only=(how == "flag"))
     assert store.read_only and "read-only" in repr(store)
     tasks = store.list_tasks()
     assert [t.title for t in tasks] == ["parent", "child"]
@@ -127,13 +127,13 @@ def test_read_only_board_reads_but_refuses_writes(open_store, filled_board, how,
     assert sha256(filled_board) == before
 
 
-def test_read_only_old_board_is_read_without_migrating(open_store, tmp_path):
+def test_read_only_old_board_is_read_without_migrating(tmp_path):
     path = tmp_path / "v0.db"
     hermes.create_board(path, "v0")
     ids = hermes.populate(path, "v0")
     os.chmod(path, 0o444)
     before = sha256(path)
-    store = open_store(path)
+    store = Store(path)
     assert store.read_only
     assert {t.id: t.status for t in store.list_tasks(include_archived=True)} == ids
     assert "waiting" in store.board().columns
@@ -141,33 +141,33 @@ def test_read_only_old_board_is_read_without_migrating(open_store, tmp_path):
     assert sha256(path) == before and sidecars(path) == set()
 
 
-def test_read_only_missing_file_is_not_created(open_store, store_path):
+def test_read_only_missing_file_is_not_created(store_path):
     with pytest.raises(ReadOnlyBoard, match="no board"):
-        open_store(store_path, read_only=True)
+        Store(store_path, read_only=True)
     assert not store_path.exists()
 
 
-def test_read_only_empty_file_is_refused(open_store, store_path):
+def test_read_only_empty_file_is_refused(store_path):
     store_path.touch()
     os.chmod(store_path, 0o444)
     with pytest.raises(ReadOnlyBoard, match="no board"):
-        open_store(store_path)
+        Store(store_path)
     assert store_path.read_bytes() == b""
 
 
-def test_new_board_in_a_folder_we_cannot_write(open_store, tmp_path):
+def test_new_board_in_a_folder_we_cannot_write(tmp_path):
     folder = tmp_path / "locked"
     folder.mkdir()
     os.chmod(folder, 0o555)
     try:
         with pytest.raises(ReadOnlyBoard):
-            open_store(folder / "kanban.db")
+            Store(folder / "kanban.db")
         assert list(folder.iterdir()) == []
     finally:
         os.chmod(folder, 0o755)
 
 
-def test_locked_board_is_busy_not_foreign(open_store, tmp_path):
+def test_locked_board_is_busy_not_foreign(tmp_path):
     """A board in rollback-journal mode whose writer holds an exclusive lock is busy, not
     "not a kanban database"."""
     path = tmp_path / "v1.db"
@@ -177,20 +177,20 @@ def test_locked_board_is_busy_not_foreign(open_store, tmp_path):
     holder.execute("BEGIN EXCLUSIVE")
     try:
         with pytest.raises(BoardBusy, match="locked"):
-            open_store(path, busy_timeout=0.2)
+            Store(path, busy_timeout=0.2)
     finally:
         holder.execute("ROLLBACK")
         holder.close()
-    assert len(open_store(path).list_tasks(include_archived=True)) == 8
+    assert len(Store(path).list_tasks(include_archived=True)) == 8
 
 
-def test_board_in_a_folder_we_cannot_write_opens_read_only(open_store, filled_board):
+def test_board_in_a_folder_we_cannot_write_opens_read_only(filled_board):
     """SQLite cannot create its -wal/-journal files there, so the board is read-only."""
     folder = filled_board.parent
     before = sha256(filled_board)
     os.chmod(folder, 0o555)
     try:
-        store = open_store(filled_board)
+        store = Store(filled_board)
         assert store.read_only
         assert len(store.list_tasks()) == 2
         with pytest.raises(ReadOnlyBoard):

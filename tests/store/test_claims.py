@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from kanban_widget.store import STATUSES
+from kanban_widget.store import STATUSES, Store
 
 from .helpers import kinds
 from .test_moves import in_status
@@ -51,9 +51,9 @@ def test_started_at_records_the_first_attempt(fresh_store, clock):
     assert fresh_store.claim_task(task_id).started_at == first
 
 
-def test_only_one_of_eight_concurrent_claimers_wins(open_store, store_path):
-    task_id = open_store(store_path).create_task("contested")
-    stores = [open_store(store_path) for _ in range(8)]
+def test_only_one_of_eight_concurrent_claimers_wins(store_path):
+    task_id = Store(store_path).create_task("contested")
+    stores = [Store(store_path) for _ in range(8)]
     barrier = threading.Barrier(8)
     results: list = [None] * 8
 

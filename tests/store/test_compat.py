@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from kanban_widget.store import STATUSES, Task
+from kanban_widget.store import STATUSES, Store, Task
 
 from . import hermes_boards as hermes
 from .helpers import raw, raw_events, table_info
@@ -20,24 +20,24 @@ def hermes_board(request, tmp_path):
     return request.param, path, hermes.populate(path, request.param)
 
 
-def test_lists_every_task_with_its_status(open_store, hermes_board):
+def test_lists_every_task_with_its_status(hermes_board):
     version, path, ids = hermes_board
-    store = open_store(path)
+    store = Store(path)
     assert {t.id: t.status for t in store.list_tasks(include_archived=True)} == ids
     assert all(store.get_task(task_id).status == status for task_id, status in ids.items())
 
 
-def test_four_hex_ids_and_null_priority_read_as_they_are(open_store, hermes_board):
+def test_four_hex_ids_and_null_priority_read_as_they_are(hermes_board):
     _, path, ids = hermes_board
-    store = open_store(path)
+    store = Store(path)
     assert store.get_task("t_0000").priority == 0  # stored NULL
     assert raw(path, "SELECT priority FROM tasks WHERE id = 't_0000'") == [(None,)]
     assert sorted(t.id for t in store.list_tasks(include_archived=True)) == sorted(ids)
 
 
-def test_unknown_status_gets_its_own_column(open_store, hermes_board):
+def test_unknown_status_gets_its_own_column(hermes_board):
     _, path, ids = hermes_board
-    store = open_store(path)
+    store = Store(path)
     snapshot = store.board(include_archived=True)
     assert [c["id"] for c in snapshot.columns["waiting"]] == [
         i for i, s in ids.items() if s == "waiting"]
@@ -47,10 +47,10 @@ def test_unknown_status_gets_its_own_column(open_store, hermes_board):
     assert sum(len(cards) for cards in snapshot.columns.values()) == len(ids)
 
 
-def test_old_event_kinds_read_under_new_names_rows_unchanged(open_store, hermes_board):
+def test_old_event_kinds_read_under_new_names_rows_unchanged(hermes_board):
     _, path, _ = hermes_board
     before = raw(path, "SELECT * FROM task_events ORDER BY id")
-    store = open_store(path)
+    store = Store(path)
     read = [e.kind for e in store.list_events()]
     assert read == ["created", "promoted", "reprioritized", "gave_up", "commented"]
     assert [e.kind for e in store.events_since(0)] == read
@@ -59,19 +59,19 @@ def test_old_event_kinds_read_under_new_names_rows_unchanged(open_store, hermes_
     assert raw(path, "SELECT * FROM task_events ORDER BY id") == before
 
 
-def test_v11_run_id_is_read(open_store, tmp_path):
+def test_v11_run_id_is_read(tmp_path):
     path = tmp_path / "v11.db"
     hermes.create_board(path, "v1.1")
     hermes.populate(path, "v1.1")
-    store = open_store(path)
+    store = Store(path)
     assert [e.run_id for e in store.list_events()] == [None, 1, None, None, None]
 
 
-def test_adds_only_missing_columns(open_store, hermes_board):
+def test_adds_only_missing_columns(hermes_board):
     version, path, _ = hermes_board
     tables = [r[0] for r in raw(path, "SELECT name FROM sqlite_master WHERE type='table'")]
     before = {t: table_info(path, t) for t in tables}
-    open_store(path).close()
+    Store(path).close()
     after_tables = {r[0] for r in raw(path, "SELECT name FROM sqlite_master WHERE type='table'")}
     assert set(tables) <= after_tables
     for table, columns in before.items():
@@ -85,15 +85,15 @@ def test_adds_only_missing_columns(open_store, hermes_board):
     assert added == expected
 
 
-def test_adds_missing_kanban_tables_to_v0(open_store, tmp_path):
+def test_adds_missing_kanban_tables_to_v0(tmp_path):
     path = tmp_path / "v0.db"
     hermes.create_board(path, "v0")
-    open_store(path).close()
+    Store(path).close()
     tables = {r[0] for r in raw(path, "SELECT name FROM sqlite_master WHERE type='table'")}
     assert "kanban_notify_subs" in tables
 
 
-def test_a_minimal_early_board_gets_every_column(open_store, tmp_path):
+def test_a_minimal_early_board_gets_every_column(tmp_path):
     path = tmp_path / "early.db"
     conn = sqlite3.connect(path)
     conn.execute("CREATE TABLE tasks (id TEXT PRIMARY KEY, title TEXT NOT NULL, "
@@ -101,7 +101,7 @@ def test_a_minimal_early_board_gets_every_column(open_store, tmp_path):
     conn.execute("INSERT INTO tasks VALUES ('t_abcd', 'old', 'ready', 1)")
     conn.commit()
     conn.close()
-    store = open_store(path)
+    store = Store(path)
     task = store.get_task("t_abcd")
     assert (task.title, task.workspace_kind, task.spawn_failures) == ("old", "scratch", 0)
     assert {r[0] for r in table_info(path, "tasks")} >= set(Task.__dataclass_fields__) - {"extra"}
@@ -109,10 +109,10 @@ def test_a_minimal_early_board_gets_every_column(open_store, tmp_path):
     assert store.get_task(child).status == "todo"
 
 
-def test_keeps_every_unknown_column_and_shows_it_in_extra(open_store, hermes_board):
+def test_keeps_every_unknown_column_and_shows_it_in_extra(hermes_board):
     version, path, ids = hermes_board
     extra = hermes.EXTRA_VALUES[version]
-    store = open_store(path)
+    store = Store(path)
     for task_id in ids:
         task = store.get_task(task_id)
         assert task.extra == {**{k: task.extra[k] for k in task.extra}, **extra}
@@ -130,21 +130,21 @@ def test_keeps_every_unknown_column_and_shows_it_in_extra(open_store, hermes_boa
         assert card["branch_name"] == "feat/x" and card["goal_mode"] == 1
 
 
-def test_existing_rows_are_not_rewritten(open_store, hermes_board):
+def test_existing_rows_are_not_rewritten(hermes_board):
     _, path, _ = hermes_board
     tables = [r[0] for r in raw(path, "SELECT name FROM sqlite_master WHERE type='table' "
                                       "AND name NOT LIKE 'sqlite_%'")]
     before = {t: raw(path, f'SELECT * FROM "{t}" ORDER BY rowid') for t in tables}
-    open_store(path).close()
+    Store(path).close()
     for table, rows in before.items():
         width = len(rows[0]) if rows else 0
         after = [r[:width] for r in raw(path, f'SELECT * FROM "{table}" ORDER BY rowid')]
         assert after == rows, table
 
 
-def test_store_can_work_an_old_board(open_store, hermes_board, clock):
+def test_store_can_work_an_old_board(hermes_board, clock):
     version, path, ids = hermes_board
-    store = open_store(path, clock=clock)
+    store = Store(path, clock=clock)
     todo = next(i for i, s in ids.items() if s == "todo")
     new = store.create_task("added by us", parents=[todo], assignee="alice")
     assert store.get_task(new).status == "todo"
@@ -167,8 +167,8 @@ def _index_shape(path) -> dict:
             for name, table in rows}
 
 
-def test_new_board_has_exactly_hermes_v1_schema(open_store, store_path, tmp_path):
-    open_store(store_path).close()
+def test_new_board_has_exactly_hermes_v1_schema(store_path, tmp_path):
+    Store(store_path).close()
     reference = tmp_path / "hermes-v1.db"
     hermes.create_board(reference, "v1")
     tables = "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
@@ -178,8 +178,8 @@ def test_new_board_has_exactly_hermes_v1_schema(open_store, store_path, tmp_path
     assert _index_shape(store_path) == _index_shape(reference)
 
 
-def test_hermes_sql_on_a_store_board_reads_back(open_store, store_path, clock):
-    store = open_store(store_path, clock=clock)
+def test_hermes_sql_on_a_store_board_reads_back(store_path, clock):
+    store = Store(store_path, clock=clock)
     parent = store.create_task("parent", assignee="alice")
     child = store.create_task("child", parents=[parent])
     now = int(clock())
@@ -211,9 +211,9 @@ def test_hermes_sql_on_a_store_board_reads_back(open_store, store_path, clock):
     assert store.board().card("t_beef")["status"] == "ready"
 
 
-def test_store_rows_satisfy_hermes_task_reader(open_store, store_path):
+def test_store_rows_satisfy_hermes_task_reader(store_path):
     """Every v1 column Hermes' Task.from_row reads is present and typed as Hermes expects."""
-    store = open_store(store_path)
+    store = Store(store_path)
     task_id = store.create_task("typed", priority=3, tenant="acme")
     conn = sqlite3.connect(store_path)
     conn.row_factory = sqlite3.Row
@@ -225,8 +225,8 @@ def test_store_rows_satisfy_hermes_task_reader(open_store, store_path):
 
 
 @pytest.mark.parametrize("task_id", ["t_00ff", "legacy-1", "42", "T_ABCDEF12"])
-def test_ids_we_did_not_write_work_with_every_verb(open_store, store_path, task_id):
-    store = open_store(store_path)
+def test_ids_we_did_not_write_work_with_every_verb(store_path, task_id):
+    store = Store(store_path)
     conn = sqlite3.connect(store_path)
     conn.execute("INSERT INTO tasks (id, title, status, created_at) VALUES (?, 'old', 'todo', 1)",
                  (task_id,))
@@ -242,15 +242,15 @@ def test_ids_we_did_not_write_work_with_every_verb(open_store, store_path, task_
     assert store.unlink_tasks(task_id, child)
 
 
-def test_store_leaves_user_version_alone(open_store, store_path):
+def test_store_leaves_user_version_alone(store_path):
     """Hermes keeps no schema version; neither do we."""
-    open_store(store_path).create_task("x")
+    Store(store_path).create_task("x")
     assert raw(store_path, "PRAGMA user_version") == [(0,)]
 
 
-def test_all_stored_times_are_integer_seconds(open_store, store_path, clock):
+def test_all_stored_times_are_integer_seconds(store_path, clock):
     clock.now = 1_700_000_000.75
-    store = open_store(store_path, clock=clock)
+    store = Store(store_path, clock=clock)
     parent = store.create_task("p")
     child = store.create_task("c", parents=[parent])
     store.claim_task(parent, ttl_seconds=10.5)

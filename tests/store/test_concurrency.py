@@ -20,8 +20,8 @@ from .workers import write_a_share
 WORKERS, PER_WORKER = 4, 12
 
 
-def test_processes_writing_at_once_lose_and_double_nothing(open_store, store_path):
-    shared = open_store(store_path).create_task("shared")
+def test_processes_writing_at_once_lose_and_double_nothing(store_path):
+    shared = Store(store_path).create_task("shared")
     context = multiprocessing.get_context("spawn")
     with context.Manager() as manager:
         start = manager.Event()
@@ -76,14 +76,14 @@ def test_threads_sharing_one_store(fresh_store):
 
 
 @pytest.fixture
-def locked_board(open_store, store_path):
+def locked_board(store_path):
     """``(store, ids)`` for a board whose write lock another connection holds
     (``BEGIN IMMEDIATE``) until the test ends; the store waits at most 0.2 s."""
-    setup = open_store(store_path)
+    setup = Store(store_path)
     parent = setup.create_task("parent", assignee="a")
     child = setup.create_task("child", parents=[parent])
     setup.close()
-    store = open_store(store_path, busy_timeout=0.2)
+    store = Store(store_path, busy_timeout=0.2)
     holder = sqlite3.connect(store_path, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     yield store, parent, child
@@ -118,8 +118,8 @@ def test_a_write_that_cannot_get_the_lock_is_busy(locked_board, store_path, writ
     assert dump(store_path) == before
 
 
-def test_store_works_again_once_the_lock_is_gone(open_store, store_path):
-    store = open_store(store_path, busy_timeout=0.2)
+def test_store_works_again_once_the_lock_is_gone(store_path):
+    store = Store(store_path, busy_timeout=0.2)
     holder = sqlite3.connect(store_path, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     with pytest.raises(BoardBusy):
@@ -129,8 +129,8 @@ def test_store_works_again_once_the_lock_is_gone(open_store, store_path):
     assert store.get_task(store.create_task("second try")).title == "second try"
 
 
-def test_a_writer_waits_within_the_timeout(open_store, store_path):
-    store = open_store(store_path, busy_timeout=10)
+def test_a_writer_waits_within_the_timeout(store_path):
+    store = Store(store_path, busy_timeout=10)
     holder = sqlite3.connect(store_path, isolation_level=None, check_same_thread=False)
     holder.execute("BEGIN IMMEDIATE")
     release = threading.Timer(0.3, lambda: holder.execute("COMMIT"))
@@ -271,7 +271,7 @@ def test_stores_opening_an_old_board_at_once_all_succeed(tmp_path, version, tria
     assert len(names) == len(set(names)) and "spawn_failures" in names
 
 
-def test_old_board_locked_during_migration_is_busy_and_untouched(open_store, tmp_path):
+def test_old_board_locked_during_migration_is_busy_and_untouched(tmp_path):
     path = tmp_path / "v0.db"
     hermes.create_board(path, "v0")
     hermes.populate(path, "v0")
@@ -280,12 +280,12 @@ def test_old_board_locked_during_migration_is_busy_and_untouched(open_store, tmp
     before = sha256(path)
     try:
         with pytest.raises(BoardBusy):
-            open_store(path, busy_timeout=0.2)
+            Store(path, busy_timeout=0.2)
     finally:
         holder.execute("ROLLBACK")
         holder.close()
     assert sha256(path) == before
-    assert open_store(path).get_task("t_0000") is not None
+    assert Store(path).get_task("t_0000") is not None
 
 
 @pytest.mark.parametrize("nested", [False, True])
@@ -306,9 +306,9 @@ def test_an_error_after_sqlite_rolled_back_by_itself_is_not_masked(fresh_store, 
     assert fresh_store.create_task("next") and fresh_store._depth == 0
 
 
-def test_same_idempotency_key_from_many_writers_makes_one_task(open_store, store_path):
-    open_store(store_path)
-    stores = [open_store(store_path) for _ in range(6)]
+def test_same_idempotency_key_from_many_writers_makes_one_task(store_path):
+    Store(store_path)
+    stores = [Store(store_path) for _ in range(6)]
     barrier = threading.Barrier(6)
     results: list = [None] * 6
 

@@ -19,45 +19,45 @@ def _tables(path) -> set[str]:
                                     "AND name NOT LIKE 'sqlite_%'")}
 
 
-def test_new_file_gets_the_schema(open_store, store_path):
-    store = open_store(store_path)
+def test_new_file_gets_the_schema(store_path):
+    store = Store(store_path)
     assert store.path == store_path and store_path.exists()
     assert _tables(store_path) == KANBAN_TABLES
     assert not store.read_only
 
 
-def test_empty_file_gets_the_schema(open_store, store_path):
+def test_empty_file_gets_the_schema(store_path):
     store_path.touch()
-    open_store(store_path)
+    Store(store_path)
     assert _tables(store_path) == KANBAN_TABLES
 
 
-def test_missing_folders_are_created(open_store, tmp_path):
+def test_missing_folders_are_created(tmp_path):
     path = tmp_path / "a" / "b" / "kanban.db"
-    open_store(path)
+    Store(path)
     assert _tables(path) == KANBAN_TABLES
 
 
-def test_connection_settings(open_store, store_path):
-    store = open_store(store_path, busy_timeout=2.5)
+def test_connection_settings(store_path):
+    store = Store(store_path, busy_timeout=2.5)
     assert store._conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert store._conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
     assert store.busy_timeout == 2.5
     assert raw(store_path, "PRAGMA journal_mode") == [("wal",)]
 
 
-def test_reopening_keeps_rows_and_writes_nothing(open_store, store_path):
-    store = open_store(store_path)
+def test_reopening_keeps_rows_and_writes_nothing(store_path):
+    store = Store(store_path)
     task_id = store.create_task("kept")
     store.close()
-    again = open_store(store_path)
+    again = Store(store_path)
     assert again._conn.total_changes == 0
     assert again.get_task(task_id).title == "kept"
 
 
-def test_relative_path_resolves_to_absolute(open_store, tmp_path, monkeypatch):
+def test_relative_path_resolves_to_absolute(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    store = open_store("rel.db")
+    store = Store("rel.db")
     assert store.path == tmp_path / "rel.db" and store.path.is_absolute()
     assert "rel.db" in repr(store)
 
@@ -88,10 +88,10 @@ def bare_env(monkeypatch, tmp_path):
     return home, cwd
 
 
-def test_default_is_cwd_kanban_db(bare_env, open_store):
+def test_default_is_cwd_kanban_db(bare_env):
     _, cwd = bare_env
     assert default_board_path() == cwd / "kanban.db"
-    assert open_store().path == cwd / "kanban.db"
+    assert Store().path == cwd / "kanban.db"
     assert (cwd / "kanban.db").exists()
 
 
@@ -121,18 +121,18 @@ def test_environment_order(bare_env, monkeypatch, tmp_path, present, expected):
     assert default_board_path() == want
 
 
-def test_tilde_is_expanded(bare_env, monkeypatch, open_store):
+def test_tilde_is_expanded(bare_env, monkeypatch):
     home, _ = bare_env
     monkeypatch.setenv("KANBAN_DB", "~/boards/k.db")
     assert default_board_path() == home / "boards" / "k.db"
-    assert open_store().path == home / "boards" / "k.db"
-    assert open_store("~/other.db").path == home / "other.db"
+    assert Store().path == home / "boards" / "k.db"
+    assert Store("~/other.db").path == home / "other.db"
 
 
-def test_store_without_path_opens_the_resolved_file(bare_env, monkeypatch, tmp_path, open_store):
+def test_store_without_path_opens_the_resolved_file(bare_env, monkeypatch, tmp_path):
     target = tmp_path / "pinned.db"
     monkeypatch.setenv("HERMES_KANBAN_DB", str(target))
-    store = open_store()
+    store = Store()
     store.create_task("here")
     assert store.path == target
     assert raw(target, "SELECT title FROM tasks") == [("here",)]
