@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 
 import pytest
+
+from kanban_widget.store import Store
 
 from .helpers import dump, sha256
 
@@ -228,3 +231,27 @@ def test_a_spawn_may_complete_the_task_in_process(fresh_store):
     assert fresh_store.get_task(child).status == "ready"
     assert fresh_store.dispatch_once(
         lambda task: fresh_store.complete_task(task.id)).spawned == [child]
+
+
+def test_two_dispatchers_never_spawn_a_task_twice(fresh_store, store_path):
+    ids = {fresh_store.create_task(f"t{n}", assignee="a") for n in range(20)}
+    spawned: list = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(3)
+
+    def spawn(task):
+        with lock:
+            spawned.append(task.id)
+        return 1
+
+    def dispatcher():
+        barrier.wait()
+        Store(store_path).dispatch_once(spawn)
+
+    threads = [threading.Thread(target=dispatcher) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(spawned) == sorted(ids)
+    assert all(fresh_store.get_task(t).status == "running" for t in ids)
