@@ -9,7 +9,7 @@ const SCROLL_STEP = 14;
 
 /**
  * @param {HTMLElement} root the view's root element
- * @param {{onDrop: (taskId: string, status: string) => void, enabled: () => boolean,
+ * @param {{onDrop: (taskId: string, status: string, lane: string | null) => void, enabled: () => boolean,
  *          scroller: () => HTMLElement | null}} opts
  */
 export function createDragController(root, { onDrop, enabled, scroller }) {
@@ -91,8 +91,12 @@ export function createDragController(root, { onDrop, enabled, scroller }) {
     // The click that ends a drag (dispatched right after pointerup) must not open the drawer.
     suppressClick = true;
     setTimeout(() => { suppressClick = false; }, 0);
-    const status = drop && e ? (columnAt(e.clientX, e.clientY) || d.target)?.getAttribute("data-column") : null;
-    if (status) onDrop(d.id, status);
+    if (!drop || !e) return;
+    const col = columnAt(e.clientX, e.clientY) || d.target;
+    if (!col) return;
+    const hit = root.ownerDocument.elementFromPoint(e.clientX, e.clientY);
+    const cell = hit && col.contains(hit) ? hit.closest("[data-lane]") : null;
+    onDrop(d.id, col.getAttribute("data-column"), cell ? cell.getAttribute("data-lane") : null);
   }
 
   function onUp(e) { finish(e, true); }

@@ -164,3 +164,17 @@ def test_done_blocked_archived_ask_first(harness):
     page.keyboard.press("Escape")
     expect(root.locator("[data-drawer]")).to_have_count(0)
     assert page.errors == []
+
+
+def test_drop_into_another_lane_reassigns(harness):
+    harness.boot()
+    root = harness.root()
+    root.locator("[data-filter=lanes]").check()
+    target = harness.column("ready").locator('[data-lane="alice"]')
+    expect(target).to_be_visible()
+    mouse_drag(harness.page, harness.card("t_ready002"), target)
+    expect(harness.card("t_ready002")).to_contain_text("@alice")
+    expect(harness.column("ready").locator('[data-lane="alice"] [data-task-id="t_ready002"]')).to_have_count(1)
+    (upd,) = harness.sent(type_="update")
+    assert upd["task_id"] == "t_ready002" and upd["fields"] == {"assignee": "alice"}
+    assert harness.sent(type_="move") == []

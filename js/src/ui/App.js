@@ -8,8 +8,8 @@ import { Drawer } from "./Drawer.js";
 import { Toolbar } from "./Toolbar.js";
 import { useViewState } from "./view-state.js";
 import { createDragController } from "../drag.js";
-import { BULK_ACTION, REQUEST, TRAIT } from "../protocol.js";
-import { adjacentStatus, CONFIRM_STATUSES, groupBoard, serverNow } from "../state.js";
+import { BULK_ACTION, REQUEST, TRAIT, UNASSIGNED } from "../protocol.js";
+import { adjacentStatus, CONFIRM_STATUSES, groupBoard, laneName, serverNow } from "../state.js";
 import { selectRange, toggleAll, toggleId } from "../selection.js";
 
 const CLOCK_MS = 30_000;
@@ -56,9 +56,14 @@ export function App({ store, traits, writeTrait, root }) {
   const scroller = useRef(null);
   useEffect(() => {
     const drag = createDragController(root, {
-      onDrop: (id, status) => {
+      onDrop: (id, status, lane) => {
         const card = store.getCard(id);
-        if (card && card.status !== status) actions.requestMove([id], status);
+        if (!card) return;
+        if (card.status !== status) actions.requestMove([id], status);
+        // In lanes by assignee, dropping into another lane reassigns the card.
+        if (lane !== null && cur.current.traits[TRAIT.LANES] && lane !== laneName(card)) {
+          actions.reassign(id, lane === UNASSIGNED ? null : lane);
+        }
       },
       enabled: () => !cur.current.readOnly && !cur.current.view.dialog,
       scroller: () => scroller.current,
@@ -239,6 +244,12 @@ function makeActions({ store, cur, update, showMore, writeTrait }) {
       else if (action === BULK_ACTION.MOVE && CONFIRM_STATUSES.has(value)) {
         update({ dialog: { kind: "move", taskIds: ids, status: value } });
       } else runBulk(ids, action, value);
+    },
+
+    async reassign(id, assignee) {
+      const reply = await store.request(REQUEST.UPDATE, { task_id: id, fields: { assignee } });
+      if (reply.ok && reply.result && reply.result.card) store.acceptCard(reply.result.card);
+      else if (!reply.ok) store.addNotice(`Could not assign ${id} to ${assignee || "nobody"}: ${reply.error}`);
     },
 
     async create(fields) {

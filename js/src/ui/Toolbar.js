@@ -3,6 +3,11 @@ import { TRAIT, UNASSIGNED } from "../protocol.js";
 import { SEARCH_DEBOUNCE_MS } from "../sync.js";
 
 /** Filters (synced traits), the dispatch button and the read-only notice. */
+const KEYS_HELP = "On a focused card: arrows move the focus; [ and ] (or Shift+←/→) move the card one "
+  + "column; Enter opens it; Space selects it; Ctrl/Cmd+A selects its column. Escape closes "
+  + "the dialog, the drawer or the create form. Ctrl/Cmd-click toggles a card, Shift-click "
+  + "selects a range in its column.";
+
 export function Toolbar({ traits, board, actions, view }) {
   const write = actions.writeTrait;
   const readOnly = traits[TRAIT.READ_ONLY];
@@ -38,6 +43,7 @@ export function Toolbar({ traits, board, actions, view }) {
       Lanes by assignee
     </label>
     <span class="kb-spacer"></span>
+    <span class="kb-keys" tabindex="0" title=${KEYS_HELP} aria-label=${KEYS_HELP}>⌨ keys</span>
     ${readOnly && html`<span class="kb-readonly" data-read-only title="The store was opened read-only: moves and edits are disabled.">Read-only board</span>`}
     ${traits[TRAIT.HAS_DISPATCHER] && html`<button type="button" class="kb-btn" data-dispatch
       disabled=${readOnly || view.busy} onClick=${actions.dispatch}>Dispatch</button>`}
