@@ -199,3 +199,16 @@ def test_board_in_a_folder_we_cannot_write_opens_read_only(filled_board):
     finally:
         os.chmod(folder, 0o755)
     assert sha256(filled_board) == before
+
+
+def test_read_only_store_follows_a_board_being_written(store_path, clock):
+    """A read-only view of a live WAL board (its -wal file present) sees each new commit."""
+    writer = Store(store_path, clock=clock)
+    first = writer.create_task("first")
+    reader = Store(store_path, read_only=True)
+    assert [t.id for t in reader.list_tasks()] == [first]
+    clock.advance(1)
+    second = writer.create_task("second")
+    writer.move_task(first, "done")
+    assert [(t.id, t.status) for t in reader.list_tasks()] == [(first, "done"), (second, "ready")]
+    assert reader.board().cursor == writer.board().cursor

@@ -149,3 +149,27 @@ def test_unicode_payloads_are_stored_readably(fresh_store, store_path):
     task_id = fresh_store.create_task("x")
     fresh_store.add_comment(task_id, "Zoë", "ça marche")
     assert "Zoë" in raw(store_path, "SELECT payload FROM task_events WHERE kind='commented'")[0][0]
+
+
+def test_records_turn_into_json(fresh_store):
+    """What the widget and the CLI send: every record's to_dict is plain JSON."""
+    import json
+
+    parent = fresh_store.create_task("p", assignee="a")
+    fresh_store.create_task("c", parents=[parent])
+    fresh_store.add_comment(parent, "a", "b")
+    records = [fresh_store.get_task(parent).to_dict(),
+               fresh_store.list_comments(parent)[0].to_dict(),
+               fresh_store.list_events(parent)[0].to_dict(),
+               fresh_store.dispatch_once(lambda task: 7).to_dict(),
+               fresh_store.board().cards]
+    assert json.loads(json.dumps(records)) == records
+    assert records[2]["payload"]["assignee"] == "a" and records[3]["spawned"] == [parent]
+
+
+def test_reads_inside_a_write_see_it(fresh_store):
+    with fresh_store.atomic():
+        task_id = fresh_store.create_task("pending")
+        assert fresh_store.board().card(task_id)["title"] == "pending"
+        assert fresh_store.list_events(task_id)[0].kind == "created"
+    assert fresh_store.get_task(task_id) is not None

@@ -411,3 +411,16 @@ def test_update_clears_assignee_and_tenant(fresh_store):
     task_id = fresh_store.create_task("x", assignee="al", tenant="t")
     task = fresh_store.update_task(task_id, assignee=None, tenant="")
     assert task.assignee is None and task.tenant is None
+
+
+def test_a_ready_task_left_with_a_claim_is_not_claimed_again(fresh_store):
+    """Hermes v1 could leave a claim on a task it moved (archive kept claim_lock); a ready
+    task still holding someone's claim is not taken over by a drag or by dispatch."""
+    task_id = fresh_store.create_task("x", assignee="a")
+    fresh_store._conn.execute("UPDATE tasks SET claim_lock = 'other:1' WHERE id = ?", (task_id,))
+    with pytest.raises(InvalidTransition, match=f"{task_id} is already claimed by other:1"):
+        fresh_store.move_task(task_id, "running")
+    plan = fresh_store.dispatch_once(lambda task: 1, dry_run=True)
+    real = fresh_store.dispatch_once(lambda task: 1)
+    assert plan.spawned == real.spawned == []
+    assert fresh_store.move_task(task_id, "todo").claim_lock is None  # any move clears it
