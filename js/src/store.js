@@ -204,7 +204,8 @@ export function createBoardStore(model, { requestTimeoutMs = 30_000 } = {}) {
       }
     }
     if (!reply.ok) {
-      addNotice(`Could not move ${taskId} from ${statusLabel(from)} to ${statusLabel(status)}: ${reply.error}`);
+      // Store errors already name the task and the reason; say what was attempted, briefly.
+      addNotice(`Move to ${statusLabel(status)} failed (${taskId} stays in ${statusLabel(from)}): ${reply.error}`);
     }
     changed();
     return reply;

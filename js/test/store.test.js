@@ -62,7 +62,7 @@ describe("optimistic moves", () => {
     const r = await done;
     expect(r.ok).toBe(false);
     expect(store.getCard("b").status).toBe("todo");
-    expect(store.notices.at(-1).text).toMatch(/Could not move b from Todo to Ready: parent t_x is still running/);
+    expect(store.notices.at(-1).text).toMatch(/Move to Ready failed \(b stays in Todo\): parent t_x is still running/);
   });
 
   it("rolls back when no reply comes in time", async () => {
