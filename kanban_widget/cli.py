@@ -1,0 +1,408 @@
+"""``kanban-widget``: the board from a shell, a thin click layer over :class:`Store`.
+
+Every command opens the board named by ``--db`` (default: the store's own resolution,
+``$KANBAN_DB``, ``$HERMES_KANBAN_DB``, ``$HERMES_KANBAN_HOME/kanban.db``,
+``~/.hermes/kanban.db`` if it exists, else ``./kanban.db``). Read commands open it read-only;
+write commands say on stderr which file they changed. A :class:`KanbanError` becomes one line
+on stderr (``kanban-widget: <message>``) and exit status 1; usage errors exit 2.
+
+Adding a command: decorate it with ``@cli.command()``, take ``board: BoardOption`` through
+``@pass_board``, and open the store with ``board.open()`` (reads) or ``board.open(write=True)``
+(writes). Store errors raised inside are reported by :class:`KanbanGroup`, so commands never
+catch them.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import sqlite3
+import sys
+import time
+from pathlib import Path
+from typing import Optional
+
+import click
+
+from . import __version__
+from .store import STATUSES, KanbanError, Store, Task, default_board_path
+
+PROG = "kanban-widget"
+
+#: The icon before each line of ``list``: Hermes' icons, plus ours for the statuses it lacks.
+ICONS = {
+    "triage": "◇", "todo": "◻", "scheduled": "◷", "ready": "▶", "running": "●",
+    "blocked": "⊘", "review": "◎", "done": "✓", "archived": "—",
+}
+
+#: How many of a task's latest events ``show`` prints (``--json`` gives them all).
+SHOW_EVENTS = 20
+
+
+class CommandError(click.ClickException):
+    """A failure reported as one line on stderr, ``kanban-widget: <message>``, exit status 1."""
+
+    def __init__(self, message: str):
+        super().__init__(" ".join(str(message).split()))
+
+    def show(self, file=None) -> None:
+        click.echo(f"{PROG}: {self.format_message()}", file=file or sys.stderr)
+
+
+class KanbanGroup(click.Group):
+    """A command group that reports the store's errors as :class:`CommandError`."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            result = super().invoke(ctx)
+        except KanbanError as exc:
+            raise CommandError(str(exc)) from None
+        except sqlite3.Error as exc:
+            raise CommandError(f"database error: {exc}") from None
+        if isinstance(ctx.obj, BoardOption) and ctx.obj.written:
+            # Said after success, so a failing command still prints exactly one line.
+            click.echo(f"{PROG}: board {ctx.obj.written}", err=True)
+        return result
+
+
+class BoardOption:
+    """The board a command works on: the ``--db`` path, resolved like :class:`Store` does."""
+
+    def __init__(self, db: Optional[Path], busy_timeout: float = 10.0):
+        self.db = db
+        self.busy_timeout = busy_timeout
+        #: The file a write command opened, announced on stderr when the command succeeds.
+        self.written: Optional[Path] = None
+        self._stores: list[Store] = []
+
+    @property
+    def path(self) -> Path:
+        """The board file this invocation works on (it may not exist yet)."""
+        return (Path(self.db).expanduser() if self.db else default_board_path()).absolute()
+
+    def open(self, *, write: bool = False, create: bool = False) -> Store:
+        """Open the board; it is closed when the command ends.
+
+        Reads open it read-only and need an existing board. Writes need one too unless
+        ``create``; a write command that succeeds says on stderr which file it worked on.
+        """
+        path = self.path
+        if not create and not (path.exists() and path.stat().st_size > 0):
+            raise CommandError(f"there is no board at {path}; create one with `{PROG} init`")
+        store = Store(path, read_only=not write, busy_timeout=self.busy_timeout)
+        self._stores.append(store)
+        if write:
+            self.written = store.path
+        return store
+
+    def close(self) -> None:
+        while self._stores:
+            self._stores.pop().close()
+
+
+pass_board = click.make_pass_decorator(BoardOption)
+
+
+def json_option(func):
+    """``--json``: print machine-readable output instead of text."""
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")(func)
+
+
+def emit_json(data) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+@click.group(cls=KanbanGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Board file (default: $KANBAN_DB, $HERMES_KANBAN_DB, $HERMES_KANBAN_HOME/kanban.db, "
+    "~/.hermes/kanban.db if it exists, else ./kanban.db).",
+)
+@click.option("--busy-timeout", type=click.FloatRange(min=0), default=10.0, show_default=True,
+              metavar="SECONDS", help="How long a write waits for another writer's lock.")
+@click.version_option(__version__, prog_name=PROG, message="%(prog)s %(version)s")
+@click.pass_context
+def cli(ctx: click.Context, db: Optional[Path], busy_timeout: float) -> None:
+    """A live Kanban board over a Hermes-compatible SQLite task store."""
+    board = BoardOption(db, busy_timeout)
+    ctx.obj = board
+    ctx.call_on_close(board.close)
+
+
+# -- init and demo ----------------------------------------------------------------------------
+
+
+@cli.command()
+@pass_board
+def init(board: BoardOption) -> None:
+    """Create the board file (or update an existing board's schema)."""
+    existed = board.path.exists() and board.path.stat().st_size > 0
+    store = board.open(write=True, create=True)
+    board.written = None  # the line below names the file already
+    verb = "Opened existing" if existed else "Initialized"
+    click.echo(f"{verb} kanban board at {store.path}")
+
+
+@cli.command()
+@click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--tasks", default=300, show_default=True, type=click.IntRange(1, 1_000_000),
+              help="How many tasks to write.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Random seed.")
+@click.option("--weeks", default=6, show_default=True, type=click.IntRange(1, 520),
+              help="How many weeks of history to write, ending now.")
+@click.option("--force", is_flag=True, help="Replace PATH if it exists.")
+@pass_board
+def demo(board: BoardOption, path: Optional[Path], tasks: int, seed: int, weeks: int,
+         force: bool) -> None:
+    """Write a demo board with weeks of history to PATH.
+
+    PATH defaults to the --db board. The board is deterministic for a seed (given the same
+    end time) and ends now: some triage, plenty of todo and ready work, a few running and
+    blocked tasks, many done.
+    """
+    from .demo import build_demo
+
+    target = (path.expanduser() if path else board.path).absolute()
+    if target.exists() and not force:
+        raise CommandError(f"{target} exists; pass --force to replace it")
+    if force:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{target}{suffix}").unlink(missing_ok=True)
+    started = time.perf_counter()
+    with click.progressbar(length=tasks, label="Writing demo tasks", file=sys.stderr,
+                           show_pos=True) as bar:
+        done = 0
+
+        def progress(count: int, total: int) -> None:
+            nonlocal done
+            bar.update(count - done)
+            done = count
+
+        build_demo(target, tasks=tasks, seed=seed, weeks=weeks, progress=progress)
+    with Store(target, read_only=True) as store:
+        n_tasks = len(store.list_tasks(include_archived=True))
+        n_events = store.board().cursor
+    click.echo(f"Wrote a demo board of {n_tasks} tasks and {n_events} events to {target} "
+               f"in {time.perf_counter() - started:.1f} s")
+
+
+# -- tasks ------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("title")
+@click.option("--body", help="Description (markdown).")
+@click.option("--assignee", help="Who works on it (a profile or person).")
+@click.option("--tenant", help="Tenant (project or customer) it belongs to.")
+@click.option("--priority", type=int, default=0, show_default=True, help="Higher runs first.")
+@click.option("--parent", "parents", multiple=True, metavar="ID",
+              help="A task this one waits for (repeat for several).")
+@click.option("--triage", is_flag=True, help="Start in triage instead of todo/ready.")
+@click.option("--created-by", default=None, help="Author (default: $USER).")
+@json_option
+@pass_board
+def create(board: BoardOption, title: str, body, assignee, tenant, priority: int, parents,
+           triage: bool, created_by, as_json: bool) -> None:
+    """Create a task titled TITLE and print its id."""
+    store = board.open(write=True)
+    task_id = store.create_task(
+        title, body=body, assignee=assignee, tenant=tenant, priority=priority,
+        parents=list(parents), triage=triage, created_by=created_by or default_author())
+    task = store.get_task(task_id)
+    if as_json:
+        emit_json(task_json(task))
+    else:
+        click.echo(f"Created {task.id} ({task.status})")
+
+
+@cli.command("list")
+@click.option("--status", type=click.Choice(STATUSES), help="Only tasks in this status.")
+@click.option("--assignee", help="Only tasks of this assignee.")
+@click.option("--tenant", help="Only tasks of this tenant.")
+@click.option("--archived", is_flag=True, help="Include archived tasks.")
+@json_option
+@pass_board
+def list_(board: BoardOption, status, assignee, tenant, archived: bool, as_json: bool) -> None:
+    """List tasks, highest priority first.
+
+    A read: unlike Hermes' list, nothing is promoted or written.
+    """
+    store = board.open()
+    tasks = store.list_tasks(status=status, assignee=assignee, tenant=tenant,
+                             include_archived=archived)
+    if as_json:
+        emit_json([task_json(t) for t in tasks])
+        return
+    if not tasks:
+        click.echo("(no matching tasks)")
+    for task in tasks:
+        click.echo(list_line(task))
+
+
+@cli.command()
+@click.argument("task_id", metavar="ID")
+@json_option
+@pass_board
+def show(board: BoardOption, task_id: str, as_json: bool) -> None:
+    """Show a task with its links, comments and history."""
+    from .store import TaskNotFound
+
+    store = board.open()
+    with store.reading():
+        task = store.get_task(task_id)
+        if task is None:
+            raise TaskNotFound(task_id, store.path)
+        parents, children = store.parents_of(task_id), store.children_of(task_id)
+        comments, events = store.list_comments(task_id), store.list_events(task_id)
+        related = {t: store.get_task(t) for t in (*parents, *children)}
+    if as_json:
+        emit_json({
+            "task": task_json(task),
+            "parents": parents,
+            "children": children,
+            "comments": [c.to_dict() for c in comments],
+            "events": [e.to_dict() for e in events],
+        })
+        return
+    click.echo(f"{task.id}  {task.title}")
+    fields = [("status", task.status), ("assignee", task.assignee), ("tenant", task.tenant),
+              ("priority", task.priority), ("created", when(task.created_at)),
+              ("started", when(task.started_at)), ("completed", when(task.completed_at)),
+              ("claim", f"{task.claim_lock} until {when(task.claim_expires)}"
+               if task.claim_lock else None)]
+    for name, value in fields:
+        if value not in (None, ""):
+            click.echo(f"  {name + ':':<11}{value}")
+    for label, ids in (("parents", parents), ("children", children)):
+        if ids:
+            click.echo(f"\n{label.capitalize()}:")
+            for other in ids:
+                t = related[other]
+                click.echo(f"  {ICONS.get(t.status, '·')} {t.id}  {t.status:<8}  {t.title}")
+    for label, text in (("Body", task.body), ("Result", task.result)):
+        if text:
+            click.echo(f"\n{label}:\n" + "\n".join(f"  {line}" for line in text.splitlines()))
+    if comments:
+        click.echo(f"\nComments ({len(comments)}):")
+        for c in comments:
+            click.echo(f"  {c.author} ({when(c.created_at)}): {c.body}")
+    if events:
+        shown = events[-SHOW_EVENTS:]
+        more = f", last {len(shown)}" if len(shown) < len(events) else ""
+        click.echo(f"\nEvents ({len(events)}{more}):")
+        for e in shown:
+            payload = json.dumps(e.payload, ensure_ascii=False) if e.payload else ""
+            click.echo(f"  {when(e.created_at)}  {e.kind:<12} {payload}".rstrip())
+
+
+@cli.command()
+@click.argument("task_id", metavar="ID")
+@click.argument("status", type=click.Choice(STATUSES), metavar="STATUS")
+@click.option("--reason", help="Why it is blocked (with STATUS blocked).")
+@click.option("--result", help="What came of it (with STATUS done).")
+@json_option
+@pass_board
+def move(board: BoardOption, task_id: str, status: str, reason, result, as_json: bool) -> None:
+    """Move task ID to STATUS, as a drag on the board does.
+
+    STATUS is one of triage, todo, scheduled, ready, running, blocked, review, done,
+    archived. Ready needs every parent done; running claims the task for this process.
+    """
+    store = board.open(write=True)
+    before = store.get_task(task_id)
+    task = store.move_task(task_id, status, reason=reason, result=result)
+    if as_json:
+        emit_json(task_json(task))
+    elif before is not None and before.status == task.status:
+        click.echo(f"{task.id} is already {task.status}")
+    else:
+        click.echo(f"Moved {task.id} from {before.status} to {task.status}")
+
+
+@cli.command()
+@click.argument("task_id", metavar="ID")
+@click.argument("text", nargs=-1, required=True)
+@click.option("--author", default=None, help="Who is commenting (default: $USER).")
+@json_option
+@pass_board
+def comment(board: BoardOption, task_id: str, text, author, as_json: bool) -> None:
+    """Add a comment to task ID (the words of TEXT, joined)."""
+    store = board.open(write=True)
+    author = author or default_author()
+    comment_id = store.add_comment(task_id, author, " ".join(text))
+    if as_json:
+        emit_json({"id": comment_id, "task_id": task_id, "author": author})
+    else:
+        click.echo(f"Commented on {task_id} as {author} (comment {comment_id})")
+
+
+@cli.command()
+@click.argument("parent_id", metavar="PARENT")
+@click.argument("child_id", metavar="CHILD")
+@pass_board
+def link(board: BoardOption, parent_id: str, child_id: str) -> None:
+    """Make CHILD wait for PARENT (no self-links or cycles)."""
+    store = board.open(write=True)
+    if store.link_tasks(parent_id, child_id):
+        child = store.get_task(child_id)
+        click.echo(f"Linked {parent_id} -> {child_id} ({child_id} is {child.status})")
+    else:
+        click.echo(f"{parent_id} -> {child_id} was already linked")
+
+
+@cli.command()
+@click.argument("parent_id", metavar="PARENT")
+@click.argument("child_id", metavar="CHILD")
+@pass_board
+def unlink(board: BoardOption, parent_id: str, child_id: str) -> None:
+    """Stop CHILD waiting for PARENT."""
+    store = board.open(write=True)
+    if not store.unlink_tasks(parent_id, child_id):
+        raise CommandError(f"no link {parent_id} -> {child_id}")
+    child = store.get_task(child_id)
+    click.echo(f"Unlinked {parent_id} -> {child_id} ({child_id} is {child.status})")
+
+
+# -- formatting -------------------------------------------------------------------------------
+
+
+def default_author() -> str:
+    """``$USER`` (or the login name), else ``user``."""
+    name = os.environ.get("USER", "").strip()
+    if not name:
+        try:
+            name = getpass.getuser()
+        except Exception:  # no passwd entry in a bare container: fall back quietly
+            name = ""
+    return name or "user"
+
+
+def task_json(task: Task) -> dict:
+    """A task as the CLI prints it in JSON: every column, Hermes' keys included."""
+    return task.to_dict()
+
+
+def list_line(task: Task) -> str:
+    """``<icon> <id>  <status>  <assignee>[ [tenant]]  <title>``, Hermes' list line."""
+    tenant = f" [{task.tenant}]" if task.tenant else ""
+    return (f"{ICONS.get(task.status, '·')} {task.id}  {task.status:<8}  "
+            f"{task.assignee or '-':<20}{tenant}  {task.title}")
+
+
+def when(ts: Optional[int]) -> Optional[str]:
+    """A Unix time as ``YYYY-MM-DD HH:MM`` UTC, or None."""
+    if ts is None:
+        return None
+    return time.strftime("%Y-%m-%d %H:%M", time.gmtime(ts))
+
+
+def main(argv: Optional[list[str]] = None) -> None:
+    """The ``kanban-widget`` console script."""
+    cli.main(args=argv, prog_name=PROG)
+
+
+if __name__ == "__main__":
+    main()
