@@ -168,11 +168,16 @@ def _busy_board(store, clock):
 def test_dry_run_writes_nothing_and_predicts_the_real_run(fresh_store, store_path, clock,
                                                           max_spawn):
     _busy_board(fresh_store, clock)
-    before = (dump(store_path), sha256(store_path), fresh_store._conn.total_changes)
+    wal = store_path.with_name(store_path.name + "-wal")
+
+    def state():
+        return (dump(store_path), sha256(store_path), sha256(wal), fresh_store._conn.total_changes)
+
+    before = state()
     spawn = Spawner()
     plan = fresh_store.dispatch_once(spawn, dry_run=True, max_spawn=max_spawn)
     assert spawn.calls == []
-    assert (dump(store_path), sha256(store_path), fresh_store._conn.total_changes) == before
+    assert state() == before
     assert plan.dry_run and plan.reclaimed and plan.promoted
     real = fresh_store.dispatch_once(spawn, max_spawn=max_spawn)
     assert (plan.reclaimed, plan.promoted, plan.spawned, plan.skipped_unassigned) == (
