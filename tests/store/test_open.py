@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -65,7 +66,7 @@ def test_relative_path_resolves_to_absolute(tmp_path, monkeypatch):
 def test_context_manager_closes(store_path):
     with Store(store_path) as store:
         store.create_task("x")
-    with pytest.raises(Exception):
+    with pytest.raises(sqlite3.ProgrammingError, match="closed"):
         store.list_tasks()
 
 
