@@ -45,6 +45,7 @@ export function createDragController(root, { onDrop, enabled, scroller }) {
     drag.layer = layer;
     drag.ghost = ghost;
     drag.started = true;
+    root.ownerDocument.addEventListener("keydown", onKey, true);
     drag.card.classList.add("kb-dragging");
     root.setAttribute("data-dragging", drag.id);
   }
@@ -83,6 +84,7 @@ export function createDragController(root, { onDrop, enabled, scroller }) {
     doc.removeEventListener("pointermove", onMove, true);
     doc.removeEventListener("pointerup", onUp, true);
     doc.removeEventListener("pointercancel", onCancel, true);
+    doc.removeEventListener("keydown", onKey, true);
     if (!d.started) return;
     if (d.target) d.target.classList.remove("kb-drop-target");
     d.card.classList.remove("kb-dragging");
@@ -100,6 +102,12 @@ export function createDragController(root, { onDrop, enabled, scroller }) {
   }
 
   function onUp(e) { finish(e, true); }
+  function onKey(e) {
+    if (e.key !== "Escape" || !drag) return;
+    e.preventDefault();
+    e.stopPropagation();
+    finish(null, false); // Escape drops nothing: the card stays where it was
+  }
   function onCancel(e) { finish(e, false); }
 
   function onDown(e) {

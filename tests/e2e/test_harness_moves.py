@@ -178,3 +178,21 @@ def test_drop_into_another_lane_reassigns(harness):
     (upd,) = harness.sent(type_="update")
     assert upd["task_id"] == "t_ready002" and upd["fields"] == {"assignee": "alice"}
     assert harness.sent(type_="move") == []
+
+
+def test_escape_cancels_a_drag(harness):
+    harness.boot()
+    page = harness.page
+    sx, sy = center(harness.card("t_ready001").bounding_box())
+    tx, ty = center(harness.column("running").bounding_box())
+    page.mouse.move(sx, sy)
+    page.mouse.down()
+    for i in range(1, 11):
+        page.mouse.move(sx + (tx - sx) * i / 10, sy + (ty - sy) * i / 10)
+    expect(harness.column("running")).to_have_class("kb-column kb-col-running kb-drop-target")
+    page.keyboard.press("Escape")
+    page.mouse.up()
+    expect(page.locator(".kb-drag-layer")).to_have_count(0)
+    assert harness.card_status("t_ready001") == "ready"
+    assert harness.sent(type_="move") == []
+    expect(harness.column("running")).to_have_class("kb-column kb-col-running")
