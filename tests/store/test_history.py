@@ -63,6 +63,10 @@ def _check_history(store) -> None:
         assert history[task.id][-1] == task.status, (task.id, history[task.id])
 
 
+def _task_rows(store) -> dict:
+    return {row["id"]: tuple(row) for row in store._query("SELECT * FROM tasks")}
+
+
 def _check_ready_means_parents_done(store) -> None:
     waiting = store._query(
         "SELECT c.id, p.id, p.status FROM tasks c JOIN task_links l ON l.child_id = c.id "
@@ -76,16 +80,21 @@ def _check_ready_means_parents_done(store) -> None:
 @pytest.mark.parametrize("seed", [*range(8), 101, 104])
 def test_random_operations_keep_history_and_readiness_true(fresh_store, clock, seed):
     """After every operation of a random sequence (refusals included), replaying the events
-    gives each task's current status, and no ready task waits on an open parent."""
+    gives each task's current status, no ready task waits on an open parent, and every task the
+    operation changed has an event from it (so the live tail sees it)."""
     rng = random.Random(seed)
     ids: list[str] = []
     for _ in range(250):
+        rows, cursor = _task_rows(fresh_store), fresh_store.board().cursor
         try:
             _random_op(fresh_store, clock, rng, ids)
         except KanbanError:
             pass  # refusals are part of the game: they must change nothing
         _check_history(fresh_store)
         _check_ready_means_parents_done(fresh_store)
+        after = _task_rows(fresh_store)
+        changed = {t for t in after if rows.get(t) != after[t]}
+        assert changed <= {e.task_id for e in fresh_store.events_since(cursor, limit=10**6)}
 
 
 def test_unblock_under_an_open_parent_is_recorded_as_todo(fresh_store):
