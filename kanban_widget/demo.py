@@ -38,8 +38,8 @@ PEOPLE = ("alice", "bob", "priya", "marco")
 #: Who files work and comments on it without being assigned.
 REPORTERS = ("alice", "bob", "priya", "marco", "pm-bot", "support-bot")
 
-CLAIM_TTL = 30 * MINUTE          # what a worker claims for, renewed by heartbeats
-HEARTBEAT_EVERY = 20 * MINUTE    # healthy workers renew well within the TTL
+CLAIM_TTL = 40 * MINUTE          # what a worker claims for, renewed by heartbeats
+HEARTBEAT_EVERY = 25 * MINUTE    # healthy workers renew well within the TTL
 FINAL_TTL = 4 * HOUR             # claims of the tasks running "now" outlive a demo session
 COMMIT_EVERY = 5000              # actions per outer transaction
 
@@ -220,6 +220,13 @@ def _plan_tasks(rng: random.Random, total: int, start: int, end: int) -> list[_P
     for plan in plans:
         for parent in plan.parents:
             plans[parent].children.append(plan.index)
+    # Fresh reports wait in triage: make sure the last days hold a few.
+    want = max(3, round(total * 0.012)) - sum(1 for p in plans if p.triage and p.created > end - 3 * DAY)
+    for plan in reversed(plans):
+        if want <= 0 or plan.created < end - 3 * DAY:
+            break
+        if not plan.parents and not plan.children and not plan.triage:
+            plan.triage, want = True, want - 1
     # A few dependencies are discovered after the fact and linked later, always to a task filed
     # earlier (so no link can close a cycle).
     loose = [p for p in plans if not p.parents and not p.triage]
