@@ -33,7 +33,7 @@ RESULTS = ROOT / "bench" / "results" / "analytics.md"
 N_TASKS = 100_000
 SEED = 6
 #: Bump when the generator changes, so a stale cached board is not reused.
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 DAY = 86_400
 #: The history starts here and spans about six weeks.
 EPOCH = int(dt.datetime(2026, 9, 1, tzinfo=dt.timezone.utc).timestamp())
@@ -91,9 +91,11 @@ class _TaskHistory:
                              "tenant": self.tenant}, 0)
         if self.parent:
             self.log("linked", {"parent": self.parent, "child": self.id}, 0)
-        for _ in range(rng.choice((0, 0, 1, 2))):
+        for _ in range(rng.choice((0, 1, 1, 2))):
             self.log("commented", {"author": rng.choice(ASSIGNEES[:-1]), "len": rng.randint(5, 900)},
                      rng.randint(60, 4 * 3600))
+        if rng.random() < 0.3:
+            self.log("edited", {"fields": ["body"]}, rng.randint(60, 3600))
         if rng.random() < 0.15:
             self.log("reprioritized", {"priority": rng.randint(-2, 5)}, rng.randint(60, 3600))
         if self.parent:
@@ -140,7 +142,7 @@ class _TaskHistory:
                  rng.randint(60, 12 * 3600))
         self.started_at = self.started_at or self.t
         self.log("spawned", {"pid": rng.randint(100, 99999)}, rng.randint(1, 30))
-        for _ in range(rng.choice((0, 1, 1, 2))):
+        for _ in range(rng.choice((0, 1, 2, 2))):
             self.log("heartbeat", None, rng.randint(60, 900))
         self.status = "running"
 

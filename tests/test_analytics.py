@@ -255,6 +255,10 @@ def test_events_payloads_decoded_and_flattened(history_board):
     assert created["payload"] == {"assignee": "alice", "status": "todo", "parents": [],
                                   "tenant": "acme"}
     assert created["payload.parents"] == []
+    # A JSON null reads as missing in the flat column, which keeps the text dtype.
+    d_created = frame[(frame["kind"] == "created") & (frame["task_id"] == "t_d")].iloc[0]
+    assert d_created["payload"]["assignee"] is None and pd.isna(d_created["payload.assignee"])
+    assert frame["payload.assignee"].dtype == frame["task_id"].dtype
     claims = frame[frame["kind"] == "claimed"]
     assert claims["payload.expires"].tolist() == [
         at(0, 9, 15), at(0, 11, 15), at(0, 12, 15), at(1, 9, 15), at(1, 10, 15),
