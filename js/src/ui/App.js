@@ -25,7 +25,7 @@ export function App({ store, traits, writeTrait, root }) {
   if (store.loadError) throw store.loadError;
   const board = store.board;
   const [view, update, showMore] = useViewState();
-  const [clock, setClock] = useState(0);
+  const [, setClock] = useState(0); // ticks so relative ages and staleness stay current
   const readOnly = traits[TRAIT.READ_ONLY];
   const selected = traits[TRAIT.SELECTED];
   const selectedSet = useMemo(() => new Set(selected), [selected]);
@@ -86,7 +86,7 @@ export function App({ store, traits, writeTrait, root }) {
     gridTemplateRows: `repeat(${grouped.lanes.length + 1}, auto)`,
   };
 
-  return html`<div class=${view.drawerId ? "kb-app kb-drawer-open" : "kb-app"} onKeyDown=${actions.keyDown} data-clock=${clock} tabindex="-1">
+  return html`<div class=${view.drawerId ? "kb-app kb-drawer-open" : "kb-app"} onKeyDown=${actions.keyDown} tabindex="-1">
     <${Toolbar} traits=${traits} board=${board} actions=${actions} view=${view} />
     <${Banner} error=${traits[TRAIT.ERROR]} notices=${store.notices} onDismiss=${store.dismissNotice} />
     <${BulkBar}

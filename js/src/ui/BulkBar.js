@@ -1,5 +1,5 @@
-import { useState } from "preact/hooks";
-import { html } from "./html.js";
+import { useRef, useState } from "preact/hooks";
+import { html, uniqueId } from "./html.js";
 import { statusLabel } from "../state.js";
 import { BULK_ACTION } from "../protocol.js";
 
@@ -8,6 +8,7 @@ export function BulkBar({ selected, columns, assignees, readOnly, report, action
   const [status, setStatus] = useState("");
   const [assignee, setAssignee] = useState("");
   const [priority, setPriority] = useState("");
+  const listId = useRef(uniqueId("kb-bulk-assignees")).current;
   if (!selected.length && !report) return null;
   const n = selected.length;
   return html`<div class="kb-bulk" data-bulk-bar role="region" aria-label="Bulk actions">
@@ -20,7 +21,8 @@ export function BulkBar({ selected, columns, assignees, readOnly, report, action
       <button type="button" class="kb-btn" data-bulk-apply="move" disabled=${!status}
         onClick=${() => actions.bulk(BULK_ACTION.MOVE, status)}>Move</button>
       <input class="kb-input" data-bulk="assignee" placeholder="assignee (empty = none)" aria-label="Assign selected to"
-        list="" value=${assignee} onInput=${(e) => setAssignee(e.currentTarget.value)} />
+        list=${listId} value=${assignee} onInput=${(e) => setAssignee(e.currentTarget.value)} />
+      <datalist id=${listId}>${assignees.map((a) => html`<option value=${a} />`)}</datalist>
       <button type="button" class="kb-btn" data-bulk-apply="assign"
         onClick=${() => actions.bulk(BULK_ACTION.ASSIGN, assignee.trim() || null)}>Assign</button>
       <input class="kb-input kb-narrow" type="number" step="1" data-bulk="priority" placeholder="P" aria-label="Priority for selected"

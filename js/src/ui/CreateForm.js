@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import { html } from "./html.js";
+import { html, uniqueId } from "./html.js";
 import { statusLabel } from "../state.js";
 import { LIMITS } from "../protocol.js";
 
@@ -12,7 +12,7 @@ export function CreateForm({ status, board, actions }) {
   const [error, setError] = useState("");
   const [busy, setBusy] = useState(false);
   const titleRef = useRef(null);
-  const listId = useRef(`kb-assignees-${Math.random().toString(36).slice(2, 8)}`).current;
+  const listId = useRef(uniqueId("kb-assignees")).current;
 
   useEffect(() => { titleRef.current && titleRef.current.focus(); }, []);
 

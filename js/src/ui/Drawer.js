@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
-import { html } from "./html.js";
+import { html, uniqueId } from "./html.js";
 import { Markdown } from "./Markdown.js";
 import { REQUEST, LIMITS } from "../protocol.js";
 import { relativeAge, statusLabel } from "../state.js";
@@ -76,6 +76,7 @@ function DrawerBody({ task, detail, columns, assignees, readOnly, now, run, acti
   const [comment, setComment] = useState("");
   const [linkId, setLinkId] = useState("");
   const [allEvents, setAllEvents] = useState(false);
+  const listId = useRef(uniqueId("kb-drawer-assignees")).current;
 
   // Follow the store when the field is not being edited.
   const last = useRef(task);
@@ -142,7 +143,7 @@ function DrawerBody({ task, detail, columns, assignees, readOnly, now, run, acti
       <label class="kb-field">
         <span>Assignee</span>
         <input class="kb-input" data-edit="assignee" value=${assignee} disabled=${ro} placeholder="unassigned"
-          list="" onInput=${(e) => setAssignee(e.currentTarget.value)}
+          list=${listId} onInput=${(e) => setAssignee(e.currentTarget.value)}
           onKeyDown=${(e) => { if (e.key === "Enter") { e.preventDefault(); saveMeta(); } }} />
       </label>
       <label class="kb-field kb-narrow-field">
@@ -152,6 +153,7 @@ function DrawerBody({ task, detail, columns, assignees, readOnly, now, run, acti
           onKeyDown=${(e) => { if (e.key === "Enter") { e.preventDefault(); saveMeta(); } }} />
       </label>
       ${!ro && html`<button type="button" class="kb-btn" data-save="meta" onClick=${saveMeta}>Save</button>`}
+      <datalist id=${listId}>${assignees.map((a) => html`<option value=${a} />`)}</datalist>
     </div>
     <dl class="kb-facts">
       ${task.tenant && html`<dt>Tenant</dt><dd>${task.tenant}</dd>`}
