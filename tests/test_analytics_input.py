@@ -168,3 +168,19 @@ def test_events_of_unknown_tasks_are_left_out_of_the_replay(tmp_path):
     assert analytics.status_intervals(path)["task_id"].tolist() == ["t_1"]
     assert analytics.cumulative_flow(path)["todo"].tolist() == [1]
     assert len(analytics.events(path)) == 2              # the log itself keeps every row
+
+
+def test_bad_times_name_the_parameter(tmp_path):
+    path = write_history_board(tmp_path / "kanban.db")
+    with pytest.raises(ValueError, match="since='last tuesday' is not a time"):
+        analytics.events(path, since="last tuesday")
+    with pytest.raises(ValueError, match="now='soon' is not a time"):
+        analytics.aging_wip(path, now="soon")
+    with pytest.raises(TypeError, match="kinds must be event kind names"):
+        analytics.events(path, kinds=[1, 2])
+
+
+def test_fractional_since(tmp_path):
+    path = write_history_board(tmp_path / "kanban.db")
+    assert len(analytics.events(path, since=at(2, 8) - 0.5)) == 2
+    assert len(analytics.events(path, since=at(2, 8) + 0.5)) == 1

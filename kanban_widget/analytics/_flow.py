@@ -10,7 +10,7 @@ from pandas.tseries.frequencies import to_offset
 from pandas.tseries.offsets import Tick
 
 from ._replay import History, load_history, per_task_times
-from ._source import NO_TIME, durations, open_board, text, to_epoch, utc
+from ._source import NO_TIME, durations, open_board, text, to_timestamp, utc
 from ._tasks import lead_and_cycle
 
 #: The statuses ``aging_wip`` reports: work started or ready to start, not yet finished.
@@ -182,9 +182,5 @@ def aging_wip(src, *, now=None, tenant: Optional[str] = None,
 
 
 def _instant_ns(when) -> int:
-    if isinstance(when, (int, float, np.integer, np.floating)) and not isinstance(when, bool):
-        return int(to_epoch(when, "now")) * _NS
-    stamp = pd.Timestamp(when)
-    if stamp.tzinfo is None:
-        stamp = stamp.tz_localize("UTC")
-    return int(stamp.as_unit("ns").value)
+    """``when`` (see ``to_timestamp``) in nanoseconds since the epoch."""
+    return int(to_timestamp(when, "now").value)

@@ -81,6 +81,9 @@ def open_board(src) -> Iterator[Board]:
     try:
         conn.execute("PRAGMA query_only = ON")
         board = _inspect(conn, path)
+        # One read transaction: every query of the call sees the same snapshot, even while
+        # another process writes (a view built from two queries stays consistent).
+        conn.execute("BEGIN")
         yield board
     finally:
         conn.close()
@@ -212,19 +215,28 @@ def text(values, index=None, name=None) -> pd.Series:
     return pd.Series(values, index=index, name=name, dtype=TEXT)
 
 
-def to_epoch(when, what: str) -> int:
-    """Unix seconds for a time given as a number of seconds or anything ``pd.Timestamp`` reads
-    (naive times are UTC)."""
+def to_timestamp(when, what: str) -> pd.Timestamp:
+    """A UTC ``pd.Timestamp`` (ns) for a time given as Unix seconds or as anything
+    ``pd.Timestamp`` reads (naive times are UTC). Raises ValueError naming ``what``."""
     if isinstance(when, (int, float, np.integer, np.floating)) and not isinstance(when, bool):
-        return int(when)
+        if isinstance(when, (int, np.integer)):
+            return pd.Timestamp(int(when) * 1_000_000_000, unit="ns", tz="UTC")
+        return pd.Timestamp(round(float(when) * 1e9), unit="ns", tz="UTC")
     try:
         stamp = pd.Timestamp(when)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{what}={when!r} is not a time: give a datetime, a Timestamp, an ISO "
                          "string or Unix seconds") from exc
+    if stamp is pd.NaT:
+        raise ValueError(f"{what} must be a time, not NaT")
     if stamp.tzinfo is None:
         stamp = stamp.tz_localize("UTC")
-    return int(stamp.timestamp() // 1)
+    return stamp.tz_convert("UTC").as_unit("ns")
+
+
+def to_epoch(when, what: str) -> float:
+    """Unix seconds (fractional if need be) for ``when``, read as ``to_timestamp`` does."""
+    return to_timestamp(when, what).value / 1e9
 
 
 def status_order(found) -> list[str]:

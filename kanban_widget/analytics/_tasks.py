@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ._replay import load_history, per_task_times
-from ._source import (NO_TIME, STATUSES, durations, open_board, seconds_or_missing,
+from ._source import (NO_TIME, durations, open_board, seconds_or_missing,
                       status_order, task_filter, text, utc)
 
 UNASSIGNED = "(unassigned)"
@@ -180,4 +180,4 @@ def lanes(src, *, tenant: Optional[str] = None) -> pd.DataFrame:
     return frame
 
 
-__all__ = ["tasks", "status_intervals", "progress", "lanes", "UNASSIGNED", "STATUSES"]
+__all__ = ["tasks", "status_intervals", "progress", "lanes", "UNASSIGNED"]
