@@ -121,6 +121,7 @@ class TaskVerbs:
                 f"workspace_kind must be one of {', '.join(WORKSPACE_KINDS)}, not {workspace_kind!r}")
         if isinstance(parents, str):
             parents = [parents]  # one id, not an iterable of one-letter ids
+        assignee, tenant = assignee or None, tenant or None  # blank means none, as in update_task
         parent_ids = list(dict.fromkeys(p for p in parents if p))
         with self.atomic() as conn:
             if idempotency_key:
@@ -225,6 +226,7 @@ class TaskVerbs:
             if task is None:
                 return False
             self._check_reassignable(task)
+            assignee = assignee or None  # blank means unassigned, as in update_task
             self._conn.execute("UPDATE tasks SET assignee = ? WHERE id = ?", (assignee, task_id))
             self._event(task_id, "assigned", {"assignee": assignee})
             return True

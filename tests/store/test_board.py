@@ -163,3 +163,25 @@ def test_list_tasks_filters(fresh_store):
 def test_list_tasks_unknown_status(fresh_store):
     with pytest.raises(ValidationError, match="unknown status 'doing'"):
         fresh_store.list_tasks(status="doing")
+
+
+@pytest.mark.parametrize("how", ["create", "assign", "update"])
+def test_blank_assignee_and_tenant_mean_none(fresh_store, how):
+    """Every verb stores a blank assignee or tenant as NULL, so the board's filter lists never
+    offer an empty choice and dispatch treats the task as unassigned."""
+    if how == "create":
+        task_id = fresh_store.create_task("x", assignee="", tenant="")
+    else:
+        task_id = fresh_store.create_task("x", assignee="al", tenant="t")
+        if how == "assign":
+            fresh_store.assign_task(task_id, "")
+            fresh_store.update_task(task_id, tenant="")
+        else:
+            fresh_store.update_task(task_id, assignee="", tenant="")
+    task = fresh_store.get_task(task_id)
+    assert task.assignee is None and task.tenant is None
+    snapshot = fresh_store.board()
+    assert (snapshot.assignees, snapshot.tenants) == ([], [])
+    assert fresh_store.list_events(task_id)[-1].payload in (
+        {"assignee": None}, {"fields": ["tenant"]},
+        {"assignee": None, "status": "ready", "parents": [], "tenant": None})
