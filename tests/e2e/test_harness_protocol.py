@@ -1,0 +1,34 @@
+"""js/src/protocol.js mirrors kanban_widget/protocol.py: same request types, limits, actions.
+
+No browser: this reads the JS module's source, so a name added on one side only fails here.
+"""
+
+import re
+from pathlib import Path
+
+from kanban_widget import protocol
+
+JS = (Path(__file__).resolve().parents[2] / "js" / "src" / "protocol.js").read_text()
+
+
+def js_object(name: str) -> dict:
+    body = re.search(rf"export const {name} = Object\.freeze\(\{{(.*?)\}}\);", JS, re.S).group(1)
+    return {k: v.replace("_", "") for k, v in re.findall(r"(\w+):\s*\"?([\w_]+)\"?", body)}
+
+
+def test_request_types_match():
+    assert sorted(js_object("REQUEST").values()) == sorted(protocol.REQUEST_TYPES)
+
+
+def test_message_types_match():
+    assert sorted(js_object("FROM_PYTHON").values()) == sorted([protocol.PATCH, protocol.REPLY])
+
+
+def test_bulk_actions_match():
+    assert sorted(js_object("BULK_ACTION").values()) == sorted(protocol.BULK_ACTIONS)
+
+
+def test_limits_match():
+    limits = {k: int(v) for k, v in js_object("LIMITS").items()}
+    assert limits == {"title": protocol.MAX_TITLE, "text": protocol.MAX_TEXT, "id": protocol.MAX_ID,
+                      "taskIds": protocol.MAX_BULK}
