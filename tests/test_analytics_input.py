@@ -184,3 +184,17 @@ def test_fractional_since(tmp_path):
     path = write_history_board(tmp_path / "kanban.db")
     assert len(analytics.events(path, since=at(2, 8) - 0.5)) == 2
     assert len(analytics.events(path, since=at(2, 8) + 0.5)) == 1
+
+
+def test_ids_holding_the_column_separator_still_read_right(tmp_path):
+    # Columns are fetched joined by \x1f; a value holding it takes the row-by-row path.
+    w = BoardWriter(tmp_path / "kanban.db")
+    w.task("t_\x1fodd", at(0), "ready").task("t_2", at(0), "todo")
+    w.event("t_\x1fodd", "created", at(0), {"status": "todo"})
+    w.event("t_\x1fodd", "promoted", at(0, 1))
+    w.event("t_2", "created", at(0), {"status": "todo"})
+    path = w.close()
+    assert analytics.events(path)["task_id"].tolist() == ["t_\x1fodd", "t_2", "t_\x1fodd"]
+    intervals = analytics.status_intervals(path)
+    assert intervals["task_id"].tolist() == ["t_\x1fodd", "t_\x1fodd", "t_2"]   # \x1f < "2"
+    assert intervals["status"].tolist() == ["todo", "ready", "todo"]
