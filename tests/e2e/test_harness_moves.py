@@ -131,6 +131,10 @@ def test_done_blocked_archived_ask_first(harness):
     # done with a result
     mouse_drag(page, harness.card("t_ready001"), harness.column("done"))
     dialog.locator("textarea[name=result]").fill("Shipped in v2")
+    # Tab cycles inside the dialog: result → Cancel → confirm → result
+    for _ in range(3):
+        page.keyboard.press("Tab")
+    expect(dialog.locator("textarea[name=result]")).to_be_focused()
     harness.shot("dialog_done")
     dialog.locator("[data-dialog-confirm]").click()
     expect(harness.card("t_ready001")).to_have_attribute("data-status", "done")

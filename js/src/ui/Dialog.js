@@ -24,6 +24,15 @@ export function ConfirmDialog({ dialog, onConfirm, onCancel }) {
   useEffect(() => { first.current && first.current.focus(); }, []);
   const confirm = () => onConfirm(field && text.trim() ? { [field]: text.trim() } : {});
   function onKeyDown(e) {
+    if (e.key === "Tab") {
+      // Keep the focus inside the dialog while it is open.
+      const items = [...e.currentTarget.querySelectorAll("textarea, button")];
+      const i = items.indexOf(e.target);
+      const j = e.shiftKey ? (i <= 0 ? items.length - 1 : i - 1) : (i + 1) % items.length;
+      e.preventDefault();
+      items[j].focus();
+      return;
+    }
     if (e.key === "Escape") { e.preventDefault(); e.stopPropagation(); onCancel(); }
     else if (e.key === "Enter" && (e.ctrlKey || e.metaKey || e.target.tagName !== "TEXTAREA")) {
       if (e.target.tagName === "BUTTON") return;
