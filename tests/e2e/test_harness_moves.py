@@ -107,6 +107,14 @@ def test_keyboard_moves_and_focus(harness):
     expect(harness.card("t_ready002")).to_be_focused()
     page.keyboard.press("ArrowLeft")
     expect(harness.card("t_child001")).to_be_focused()
+    page.keyboard.press("Space")
+    assert harness.trait("selected") == ["t_child001"]
+    harness.card("t_ready001").focus()
+    page.keyboard.press("Control+a")
+    assert sorted(harness.trait("selected")) == ["t_child001", "t_ready001", "t_ready002", "t_ready003"]
+    page.keyboard.press("Control+a")
+    assert harness.trait("selected") == ["t_child001"]
+    harness.card("t_child001").focus()
     page.keyboard.press("Enter")
     expect(harness.root().locator('[data-drawer="t_child001"]')).to_be_visible()
     page.keyboard.press("Escape")
