@@ -60,9 +60,10 @@ export function createBoardStore(model, { requestTimeoutMs = 30_000 } = {}) {
     changed();
   }
 
-  function resync() {
+  /** Ask Python to re-send `_board` (throttled, unless `force`: a person asked). */
+  function resync(force = false) {
     const now = Date.now();
-    if (now - lastResync < RESYNC_RETRY_MS) return;
+    if (!force && now - lastResync < RESYNC_RETRY_MS) return;
     lastResync = now;
     try {
       model.send({ type: REQUEST.RESYNC, id: nextRequestId() });
@@ -75,7 +76,7 @@ export function createBoardStore(model, { requestTimeoutMs = 30_000 } = {}) {
     const what = patchDisposition(board, patch);
     if (what === "stale") return;
     if (what === "gap") {
-      resync();
+      resync(false);
       return;
     }
     try {

@@ -46,7 +46,7 @@ export function renderView({ model, el, store }) {
     root.toggleAttribute("data-read-only", traits[TRAIT.READ_ONLY]);
     try {
       preactRender(
-        html`<${Boundary} onReload=${() => { store.reload(); store.resync(); }}>
+        html`<${Boundary} onReload=${() => { store.reload(); store.resync(true); }}>
           <${App} store=${store} traits=${traits} writeTrait=${writeTrait} root=${root} />
         <//>`,
         root,

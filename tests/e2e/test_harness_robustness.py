@@ -255,3 +255,12 @@ def test_cleanup_drops_every_listener(harness):
     assert page.locator(".kb-drag-layer").count() == 0
     page.wait_for_timeout(100)
     assert page.errors == []
+
+
+def test_refresh_button_reloads_the_board(harness):
+    harness.boot()
+    # a change Python never published (as if a patch was lost with nothing after it)
+    harness.kernel("(k.tasks.get('t_ready001').title = 'Changed quietly', k.rev += 1, true)")
+    harness.root().locator("[data-refresh]").click()
+    expect(harness.card("t_ready001")).to_contain_text("Changed quietly")
+    assert len(harness.sent(type_="resync")) == 1

@@ -246,6 +246,8 @@ function makeActions({ store, cur, update, showMore, writeTrait }) {
       } else runBulk(ids, action, value);
     },
 
+    refresh: () => store.resync(true),
+
     async reassign(id, assignee) {
       const reply = await store.request(REQUEST.UPDATE, { task_id: id, fields: { assignee } });
       if (reply.ok && reply.result && reply.result.card) store.acceptCard(reply.result.card);

@@ -44,6 +44,8 @@ export function Toolbar({ traits, board, actions, view }) {
     </label>
     <span class="kb-spacer"></span>
     <span class="kb-keys" tabindex="0" title=${KEYS_HELP} aria-label=${KEYS_HELP}>⌨ keys</span>
+    <button type="button" class="kb-btn" data-refresh title="Ask Python for a fresh copy of the whole board"
+      onClick=${actions.refresh}>Refresh</button>
     ${readOnly && html`<span class="kb-readonly" data-read-only title="The store was opened read-only: moves and edits are disabled.">Read-only board</span>`}
     ${traits[TRAIT.HAS_DISPATCHER] && html`<button type="button" class="kb-btn" data-dispatch
       disabled=${readOnly || view.busy} onClick=${actions.dispatch}>Dispatch</button>`}
