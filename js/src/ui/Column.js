@@ -36,7 +36,7 @@ export function Column({ column, laneNames, lanes, now, selectedSet, selected, r
         data-column-count
         title=${column.count === column.total ? `${column.total} cards` : `${column.count} of ${column.total} cards match the filters`}
       >${column.count}</span>
-      ${!readOnly && html`<button
+      ${!readOnly && status !== "archived" && html`<button
         type="button"
         class="kb-icon-btn kb-add"
         data-create-toggle
