@@ -1,5 +1,5 @@
 // @vitest-environment jsdom
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import createWidget from "../src/widget.js";
 import { board, card, fakeModel, tick } from "./helpers.js";
 
@@ -64,8 +64,11 @@ describe("widget lifecycle", () => {
   });
 
   it("shows a reload button when the board cannot be drawn", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
     const { model, el } = mount({ _board: { cards: "broken" } });
     await tick();
+    expect(warn).toHaveBeenCalled();
+    warn.mockRestore();
     const crash = el.querySelector("[data-kanban-crash]");
     expect(crash.textContent).toMatch(/could not be drawn/);
     model.state._board = board([card("t_9")]);

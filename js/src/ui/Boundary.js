@@ -14,7 +14,7 @@ export class Boundary extends Component {
 
   componentDidCatch(error) {
     this.setState({ error });
-    if (typeof console !== "undefined") console.warn("kanban-widget: the board failed to render", error);
+    if (typeof console !== "undefined") console.warn("kanban-widget: could not draw the board:", error);
   }
 
   render({ children, onReload }, { error }) {
