@@ -44,35 +44,42 @@ def events(src, *, since=None, kinds: Union[str, Iterable[str], None] = None,
 
     Raises FileNotFoundError / ValueError when ``src`` is not a kanban board.
     """
-    with open_board(src) as board, _no_cyclic_gc():
-        where, params = event_task_filter(board, tenant, assignee)
-        if since is not None:
-            where.append("created_at >= ?")
-            params.append(to_epoch(since, "since"))
-        if kinds is not None:
-            wanted = _stored_kinds(kinds)
-            where.append(f"kind IN ({', '.join('?' * len(wanted))})" if wanted else "0")
-            params += wanted
-        sql = (f"SELECT id, task_id, {_KIND_SQL} AS kind, created_at,"
-               # json_valid in SQL guarantees each text decodes on its own, which makes the
-               # batched decode below safe: valid JSON values joined by commas stay separate.
-               " CASE WHEN json_valid(payload) THEN payload END AS payload FROM task_events"
-               + (" WHERE " + " AND ".join(where) if where else ""))
-        ids, task_ids, kind, created, payload = fetch_columns(
-            board.conn, sql,
-            [("id", "int"), ("task_id", "text"), ("kind", "text"), ("created_at", "int"),
-             ("payload", "text")], params)
-    order = _time_order(created, ids)
-    dicts, flat = _decode(np.asarray(payload, dtype=object)[order])
-    columns = {
-        "id": ids[order],
-        "task_id": text(np.asarray(task_ids, dtype=object)[order]),
-        "kind": text(np.asarray(kind, dtype=object)[order]),
-        "created_at": utc(created[order]),
-        "payload": pd.Series(dicts, dtype=object),
-    }
-    columns.update((f"payload.{key}", pd.Series(column)) for key, column in flat.items())
-    return pd.DataFrame(columns, copy=False)
+    with _no_cyclic_gc():
+        with open_board(src) as board:
+            sql, params = _events_sql(board, since, kinds, tenant, assignee)
+            ids, task_ids, kind, created, payload = fetch_columns(
+                board.conn, sql,
+                [("id", "int"), ("task_id", "text"), ("kind", "text"), ("created_at", "int"),
+                 ("payload", "text")], params)
+        order = _time_order(created, ids)
+        dicts, flat = _decode(np.asarray(payload, dtype=object)[order])
+        columns = {
+            "id": ids[order],
+            "task_id": text(np.asarray(task_ids, dtype=object)[order]),
+            "kind": text(np.asarray(kind, dtype=object)[order]),
+            "created_at": utc(created[order]),
+            "payload": pd.Series(dicts, dtype=object),
+        }
+        columns.update((f"payload.{key}", pd.Series(column)) for key, column in flat.items())
+        return pd.DataFrame(columns, copy=False)
+
+
+def _events_sql(board, since, kinds, tenant, assignee) -> tuple[str, list]:
+    """The query behind ``events`` with its filters, and its parameters."""
+    where, params = event_task_filter(board, tenant, assignee)
+    if since is not None:
+        where.append("created_at >= ?")
+        params.append(to_epoch(since, "since"))
+    if kinds is not None:
+        wanted = _stored_kinds(kinds)
+        where.append(f"kind IN ({', '.join('?' * len(wanted))})" if wanted else "0")
+        params += wanted
+    sql = (f"SELECT id, task_id, {_KIND_SQL} AS kind, created_at,"
+           # json_valid in SQL guarantees each text decodes on its own, which makes the
+           # batched decode below safe: valid JSON values joined by commas stay separate.
+           " CASE WHEN json_valid(payload) THEN payload END AS payload FROM task_events"
+           + (" WHERE " + " AND ".join(where) if where else ""))
+    return sql, params
 
 
 def _time_order(created: np.ndarray, ids: np.ndarray):
