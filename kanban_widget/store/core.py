@@ -95,6 +95,13 @@ class StoreBase:
         conn = sqlite3.connect(f"file:{quote(str(self.path))}?mode=ro&immutable=1", uri=True)
         try:
             schema.inspect(conn, self.path)
+        except NotAKanbanDatabase as exc:
+            # "immutable" reads take no locks, so a board another process is writing right now
+            # can look torn here; only a clear verdict (a foreign schema) counts. Anything else
+            # is decided by the locked inspection that follows.
+            if "not a usable SQLite database" in str(exc):
+                return
+            raise
         finally:
             conn.close()
 
