@@ -2,6 +2,9 @@ import { memo } from "preact/compat";
 import { html } from "./html.js";
 import { relativeAge, staleness, statusLabel } from "../state.js";
 
+// Drawn, not an emoji: hosts without an emoji font would show an empty box.
+const COMMENT_ICON = html`<svg class="kb-icon" viewBox="0 0 16 16" width="12" height="12" aria-hidden="true"><path d="M2 3h12v8H6l-3 3v-3H2z" fill="none" stroke="currentColor" stroke-width="1.5" stroke-linejoin="round"/></svg>`;
+
 const STALE_TEXT = { amber: "has been a while in this column", red: "has been too long in this column" };
 
 /** One card. Every string from the store is rendered as text (escaped by preact). */
@@ -46,7 +49,7 @@ function CardView({ card, now, selected, readOnly, actions }) {
     <div class="kb-card-title">${title}</div>
     <div class="kb-card-meta">
       <span class=${card.assignee ? "kb-assignee" : "kb-assignee kb-unassigned"}>${card.assignee ? `@${card.assignee}` : "unassigned"}</span>
-      ${card.comment_count > 0 && html`<span class="kb-meta-count" title=${`${card.comment_count} comments`}>💬 ${card.comment_count}</span>`}
+      ${card.comment_count > 0 && html`<span class="kb-meta-count" title=${`${card.comment_count} comments`}>${COMMENT_ICON} ${card.comment_count}</span>`}
       ${links > 0 && html`<span class="kb-meta-count" title=${`${card.link_counts.parents} parents, ${card.link_counts.children} children`}>↔ ${links}</span>`}
       <span class="kb-age" title=${`created ${age} ago; in this column since ${relativeAge(now - card.status_since)}`}>${age}</span>
     </div>
