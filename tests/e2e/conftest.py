@@ -44,26 +44,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def pytest_collection_modifyitems(config, items):
-    """Skip browser tests, with the reason, when Chromium or Playwright is missing."""
-    missing = None
-    if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
-        missing = f"Chromium not found at {CHROMIUM} (apt-get install chromium, or set KANBAN_CHROMIUM)"
-    else:
-        try:
-            import playwright.sync_api  # noqa: F401
-        except ImportError:
-            missing = "playwright is not installed (pip install playwright)"
-    if missing:
-        skip = pytest.mark.skip(reason=missing)
-        for item in items:
-            if "browser" in item.keywords:
-                item.add_marker(skip)
-
-
 @pytest.fixture(scope="session")
 def chromium_browser():
-    """One headless Chromium for the session (Playwright gives it a fresh temporary profile)."""
+    """One headless Chromium for the session (Playwright gives it a fresh temporary profile).
+
+    A missing Chromium fails the browser tests with the fix, never skips them: a skipped
+    browser test would prove nothing.
+    """
+    if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
+        pytest.fail(f"Chromium not found at {CHROMIUM}: `apt-get install -y chromium` "
+                    "(or set KANBAN_CHROMIUM to a Chromium binary)")
     from playwright.sync_api import sync_playwright
 
     pw = sync_playwright().start()
