@@ -24,6 +24,9 @@ STATUSES = ("triage", "todo", "scheduled", "ready", "running", "blocked", "revie
 #: Event kinds renamed by later Hermes versions; every read reports the new name.
 EVENT_ALIASES = {"ready": "promoted", "priority": "reprioritized", "spawn_auto_blocked": "gave_up"}
 
+#: The lane (and ``assignee=`` filter value) of tasks with no assignee.
+UNASSIGNED = "(unassigned)"
+
 #: The dtype pandas gives text columns: ``str`` on pandas 3, ``object`` on pandas 2. Empty
 #: frames use it too, so an empty board has the same dtypes as a full one.
 TEXT = pd.Series(["x"]).dtype
@@ -92,6 +95,8 @@ def open_board(src) -> Iterator[Board]:
 def _inspect(conn: sqlite3.Connection, path: Path) -> Board:
     try:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    except sqlite3.OperationalError:
+        raise                       # a SQLite file we could not read now (locked, no access)
     except sqlite3.DatabaseError as exc:
         raise ValueError(f"{str(path)!r} is not a SQLite database ({exc}); "
                          "point analytics at a kanban.db file") from exc
@@ -115,7 +120,7 @@ def task_filter(board: Board, tenant: Optional[str], assignee: Optional[str],
         where.append(f"{board.col('tenant', alias)} = ?")
         params.append(tenant)
     if assignee is not None:
-        if assignee == "(unassigned)":
+        if assignee == UNASSIGNED:
             where.append(f"{board.col('assignee', alias)} IS NULL")
         else:
             where.append(f"{board.col('assignee', alias)} = ?")

@@ -8,11 +8,8 @@ import numpy as np
 import pandas as pd
 
 from ._replay import load_history, per_task_times
-from ._source import (NO_TIME, durations, open_board, seconds_or_missing,
+from ._source import (NO_TIME, UNASSIGNED, durations, open_board, seconds_or_missing,
                       status_order, task_filter, text, utc)
-
-UNASSIGNED = "(unassigned)"
-
 
 def tasks(src, *, tenant: Optional[str] = None, assignee: Optional[str] = None) -> pd.DataFrame:
     """One row per task, indexed by ``id``.
