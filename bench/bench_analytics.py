@@ -271,9 +271,10 @@ def main(argv=None) -> int:
         print(f"built in {time.perf_counter() - start:.1f} s", flush=True)
     else:
         print(f"reusing {path}", flush=True)
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
-        n_tasks = conn.execute("SELECT COUNT(*) FROM tasks").fetchone()[0]
-        n_events = conn.execute("SELECT COUNT(*) FROM task_events").fetchone()[0]
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    n_tasks = conn.execute("SELECT COUNT(*) FROM tasks").fetchone()[0]
+    n_events = conn.execute("SELECT COUNT(*) FROM task_events").fetchone()[0]
+    conn.close()
     print(f"board: {n_tasks:,} tasks, {n_events:,} events", flush=True)
 
     cases = [
