@@ -38,8 +38,10 @@ PEOPLE = ("alice", "bob", "priya", "marco")
 #: Who files work and comments on it without being assigned.
 REPORTERS = ("alice", "bob", "priya", "marco", "pm-bot", "support-bot")
 
-CLAIM_TTL = 40 * MINUTE          # what a worker claims for, renewed by heartbeats
-HEARTBEAT_EVERY = 25 * MINUTE    # healthy workers renew well within the TTL
+#: Claim TTL and heartbeat cadence: agents renew short claims often; people claim a working
+#: session and renew it a few times a day. Healthy workers renew well within the TTL.
+AGENT_CLAIM = (40 * MINUTE, 25 * MINUTE)
+PERSON_CLAIM = (8 * HOUR, 3 * HOUR)
 FINAL_TTL = 4 * HOUR             # claims of the tasks running "now" outlive a demo session
 COMMIT_EVERY = 5000              # actions per outer transaction
 
@@ -107,6 +109,11 @@ class _DemoStore(Store):
     def __init__(self, path, *, id_seed: int, **kwargs):
         self._id_rng = random.Random(id_seed)
         super().__init__(path, **kwargs)
+
+    def status_of(self, task_id: str) -> Optional[str]:
+        """Just the status of a task (the simulation asks often; a full Task is not needed)."""
+        row = self._query("SELECT status FROM tasks WHERE id = ?", (task_id,))
+        return row[0][0] if row else None
 
     def _connect(self):
         conn = super()._connect()
@@ -291,11 +298,33 @@ def _workday(rng: random.Random, t: int, latest: int) -> int:
 
 
 def _fill(rng: random.Random, template: str, tenant: Optional[str] = None) -> str:
-    return template.format(
-        n=rng.randint(100, 9999), sha=f"{rng.getrandbits(28):07x}", pct=rng.randint(5, 60),
-        slug=rng.choice(FEATURES).replace(" ", "-"), tenant=tenant or rng.choice(TENANTS),
-        dep=rng.choice(DEPS), person=rng.choice(PEOPLE), part=rng.choice(PARTS).lower(),
-        component=rng.choice(COMPONENTS), feature=rng.choice(FEATURES))
+    """The template with its placeholders drawn at random (only the ones it uses)."""
+    return template.format_map(_Placeholders(rng, tenant))
+
+
+class _Placeholders(dict):
+    """Draws a value for each placeholder a template asks for, when it asks."""
+
+    def __init__(self, rng: random.Random, tenant: Optional[str]):
+        super().__init__()
+        self.rng, self.tenant = rng, tenant
+
+    def __missing__(self, key: str) -> str:
+        rng = self.rng
+        value = {
+            "n": lambda: str(rng.randint(100, 9999)),
+            "sha": lambda: f"{rng.getrandbits(28):07x}",
+            "pct": lambda: str(rng.randint(5, 60)),
+            "slug": lambda: rng.choice(FEATURES).replace(" ", "-"),
+            "tenant": lambda: self.tenant or rng.choice(TENANTS),
+            "dep": lambda: rng.choice(DEPS),
+            "person": lambda: rng.choice(PEOPLE),
+            "part": lambda: rng.choice(PARTS).lower(),
+            "component": lambda: rng.choice(COMPONENTS),
+            "feature": lambda: rng.choice(FEATURES),
+        }[key]()
+        self[key] = value
+        return value
 
 
 # -- simulation: how the work went -----------------------------------------------------------
@@ -376,8 +405,7 @@ class _Simulation:
     # helpers
 
     def status(self, index: int) -> Optional[str]:
-        task = self.store.get_task(self.ids[index])
-        return task.status if task else None
+        return self.store.status_of(self.ids[index])
 
     def comment(self, index: int, author: Optional[str], template: str) -> None:
         plan = self.plans[index]
@@ -463,7 +491,8 @@ class _Simulation:
             store.assign_task(task_id, plan.assignee)
         host = f"{plan.assignee}-laptop" if plan.assignee in PEOPLE else f"dispatch-{rng.randint(1, 3)}"
         lock = f"{host}:{rng.randint(1000, 65000)}"
-        if store.claim_task(task_id, ttl_seconds=CLAIM_TTL, claimer=lock) is None:
+        ttl, every = PERSON_CLAIM if plan.assignee in PEOPLE else AGENT_CLAIM
+        if store.claim_task(task_id, ttl_seconds=ttl, claimer=lock) is None:
             return
         self.locks[index] = lock
         now = self.clock.t
@@ -483,16 +512,17 @@ class _Simulation:
             outcome = "complete"
         self.token[index] += 1
         token = self.token[index]
-        beat = now + HEARTBEAT_EVERY + rng.randint(-3 * MINUTE, 3 * MINUTE)
+        beat = now + every + rng.randint(-3 * MINUTE, 3 * MINUTE)
         while beat < now + dur:
             self.at(beat, "heartbeat", index, token)
-            beat += HEARTBEAT_EVERY + rng.randint(-3 * MINUTE, 3 * MINUTE)
+            beat += every + rng.randint(-3 * MINUTE, 3 * MINUTE)
         self.until[index] = now + dur
         self.at(now + dur, "finish", index, token, outcome, forced == "blocked")
 
     def _heartbeat(self, index: int, token: int) -> None:
         if self.current(index, token):
-            self.store.heartbeat_claim(self.ids[index], ttl_seconds=CLAIM_TTL,
+            ttl = PERSON_CLAIM[0] if self.plans[index].assignee in PEOPLE else AGENT_CLAIM[0]
+            self.store.heartbeat_claim(self.ids[index], ttl_seconds=ttl,
                                        claimer=self.locks[index])
 
     def _finish(self, index: int, token: int, outcome: str, stay_blocked: bool) -> None:
