@@ -26,7 +26,7 @@ from typing import Optional
 import click
 
 from . import __version__
-from .store import STATUSES, KanbanError, Store, Task, default_board_path
+from .store import STATUSES, KanbanError, Store, Task, TaskNotFound, default_board_path
 
 PROG = "kanban-widget"
 
@@ -51,12 +51,18 @@ class CommandError(click.ClickException):
 
 
 class KanbanGroup(click.Group):
-    """A command group that reports the store's errors as :class:`CommandError`."""
+    """A command group that reports the store's errors as :class:`CommandError`.
+
+    ``one_line_errors`` lists the exception classes reported that way; a command whose own
+    module has a named error (a launcher's, say) adds it: ``cli.one_line_errors += (E,)``.
+    """
+
+    one_line_errors: tuple = (KanbanError,)
 
     def invoke(self, ctx: click.Context):
         try:
             result = super().invoke(ctx)
-        except KanbanError as exc:
+        except self.one_line_errors as exc:
             raise CommandError(str(exc)) from None
         except sqlite3.Error as exc:
             raise CommandError(f"database error: {exc}") from None
@@ -168,6 +174,9 @@ def demo(board: BoardOption, path: Optional[Path], tasks: int, seed: int, weeks:
     target = (path.expanduser() if path else board.path).absolute()
     if target.exists() and not force:
         raise CommandError(f"{target} exists; pass --force to replace it")
+    if target.exists() and is_hermes_board(target):
+        raise CommandError(f"{target} is where Hermes keeps its board; the demo will not replace "
+                           f"it: name another file, `{PROG} demo PATH`")
     if force:
         for suffix in ("", "-wal", "-shm", "-journal"):
             Path(f"{target}{suffix}").unlink(missing_ok=True)
@@ -248,8 +257,6 @@ def list_(board: BoardOption, status, assignee, tenant, archived: bool, as_json:
 @pass_board
 def show(board: BoardOption, task_id: str, as_json: bool) -> None:
     """Show a task with its links, comments and history."""
-    from .store import TaskNotFound
-
     store = board.open()
     with store.reading():
         task = store.get_task(task_id)
@@ -342,12 +349,17 @@ def comment(board: BoardOption, task_id: str, text, author, as_json: bool) -> No
 @cli.command()
 @click.argument("parent_id", metavar="PARENT")
 @click.argument("child_id", metavar="CHILD")
+@json_option
 @pass_board
-def link(board: BoardOption, parent_id: str, child_id: str) -> None:
+def link(board: BoardOption, parent_id: str, child_id: str, as_json: bool) -> None:
     """Make CHILD wait for PARENT (no self-links or cycles)."""
     store = board.open(write=True)
-    if store.link_tasks(parent_id, child_id):
-        child = store.get_task(child_id)
+    added = store.link_tasks(parent_id, child_id)
+    child = store.get_task(child_id)
+    if as_json:
+        emit_json({"parent": parent_id, "child": child_id, "linked": added,
+                   "child_status": child.status})
+    elif added:
         click.echo(f"Linked {parent_id} -> {child_id} ({child_id} is {child.status})")
     else:
         click.echo(f"{parent_id} -> {child_id} was already linked")
@@ -356,14 +368,19 @@ def link(board: BoardOption, parent_id: str, child_id: str) -> None:
 @cli.command()
 @click.argument("parent_id", metavar="PARENT")
 @click.argument("child_id", metavar="CHILD")
+@json_option
 @pass_board
-def unlink(board: BoardOption, parent_id: str, child_id: str) -> None:
+def unlink(board: BoardOption, parent_id: str, child_id: str, as_json: bool) -> None:
     """Stop CHILD waiting for PARENT."""
     store = board.open(write=True)
     if not store.unlink_tasks(parent_id, child_id):
         raise CommandError(f"no link {parent_id} -> {child_id}")
     child = store.get_task(child_id)
-    click.echo(f"Unlinked {parent_id} -> {child_id} ({child_id} is {child.status})")
+    if as_json:
+        emit_json({"parent": parent_id, "child": child_id, "unlinked": True,
+                   "child_status": child.status})
+    else:
+        click.echo(f"Unlinked {parent_id} -> {child_id} ({child_id} is {child.status})")
 
 
 # -- formatting -------------------------------------------------------------------------------
@@ -378,6 +395,18 @@ def default_author() -> str:
         except Exception:  # no passwd entry in a bare container: fall back quietly
             name = ""
     return name or "user"
+
+
+def is_hermes_board(path: Path) -> bool:
+    """True for the file Hermes itself would open (``$HERMES_KANBAN_DB``,
+    ``$HERMES_KANBAN_HOME/kanban.db`` or ``~/.hermes/kanban.db``)."""
+    places = [Path.home() / ".hermes" / "kanban.db"]
+    if os.environ.get("HERMES_KANBAN_DB", "").strip():
+        places.append(Path(os.environ["HERMES_KANBAN_DB"].strip()))
+    if os.environ.get("HERMES_KANBAN_HOME", "").strip():
+        places.append(Path(os.environ["HERMES_KANBAN_HOME"].strip()) / "kanban.db")
+    resolved = path.expanduser().resolve()
+    return any(resolved == p.expanduser().resolve() for p in places)
 
 
 def task_json(task: Task) -> dict:

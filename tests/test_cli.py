@@ -368,6 +368,16 @@ def test_link_refusals(kw, board, case, message):
     assert message in error_line(kw("link", *args, expect=1))
 
 
+def test_link_and_unlink_json(kw, board):
+    a = created_id(kw("create", "A", "--json"))
+    b = created_id(kw("create", "B", "--json"))
+    assert json.loads(kw("link", a, b, "--json").stdout) == {
+        "parent": a, "child": b, "linked": True, "child_status": "todo"}
+    assert json.loads(kw("link", a, b, "--json").stdout)["linked"] is False
+    assert json.loads(kw("unlink", a, b, "--json").stdout) == {
+        "parent": a, "child": b, "unlinked": True, "child_status": "ready"}
+
+
 def test_unlink_of_a_missing_link_fails(kw, board):
     a = created_id(kw("create", "A", "--json"))
     b = created_id(kw("create", "B", "--json"))
@@ -394,6 +404,18 @@ def test_demo_defaults_to_the_db_board(kw, db):
     kw("demo", "--tasks", "5")
     with Store(db, read_only=True) as store:
         assert len(store.list_tasks(include_archived=True)) == 5
+
+
+def test_demo_never_replaces_the_hermes_board(kw, tmp_path, monkeypatch):
+    hermes_board = tmp_path / "hermes" / "kanban.db"
+    hermes_board.parent.mkdir()
+    with Store(hermes_board) as store:
+        store.create_task("Real work")
+    monkeypatch.setenv("HERMES_KANBAN_DB", str(hermes_board))
+    result = kw("demo", hermes_board, "--force", expect=1)
+    assert "where Hermes keeps its board" in error_line(result)
+    with Store(hermes_board, read_only=True) as store:
+        assert [t.title for t in store.list_tasks()] == ["Real work"]
 
 
 def test_demo_rejects_a_bad_size(kw, tmp_path):
@@ -437,6 +459,21 @@ def test_a_locked_board_is_reported_as_busy(runner, board, db):
         holder.close()
     assert result.exit_code == 1
     assert "locked" in error_line(result)
+
+
+def test_commands_added_later_get_the_same_error_reporting(kw, board, monkeypatch):
+    import click
+
+    class LaunchFailed(RuntimeError):
+        pass
+
+    @click.command("boom")
+    def boom():
+        raise LaunchFailed("port 8888 is busy\ntry another")
+
+    monkeypatch.setitem(cli.commands, "boom", boom)
+    monkeypatch.setattr(cli, "one_line_errors", cli.one_line_errors + (LaunchFailed,))
+    assert error_line(kw("boom", expect=1)) == "port 8888 is busy try another"
 
 
 # -- the real program ------------------------------------------------------------------------
