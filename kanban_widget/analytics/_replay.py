@@ -38,9 +38,6 @@ STATUS_OF_KIND = {
 # that is not valid JSON or has no text status gives NULL (the event then changes nothing).
 _PAYLOAD_STATUS = ("CASE WHEN json_valid(payload) THEN CASE WHEN json_type(payload, '$.status')"
                    " = 'text' THEN json_extract(payload, '$.status') END END")
-_TARGET_SQL = ("CASE kind WHEN 'created' THEN {p} WHEN 'status' THEN {p} ".format(p=_PAYLOAD_STATUS)
-               + " ".join(f"WHEN '{k}' THEN '{s}'" for k, s in STATUS_OF_KIND.items())
-               + " END")
 _STATUS_KINDS = ("created", "status", *STATUS_OF_KIND)
 
 
@@ -81,26 +78,32 @@ def load_history(board: Board, tenant: Optional[str] = None,
     ev_where, ev_params = event_task_filter(board, tenant, assignee)
     marks = ", ".join(f"'{k}'" for k in _STATUS_KINDS)
     ev_where = [f"kind IN ({marks})", *ev_where]
-    sql = (f"SELECT task_id, created_at, id, st, is_created FROM (SELECT task_id, created_at, id,"
-           f" {_TARGET_SQL} AS st, kind = 'created' AS is_created FROM task_events"
-           f" WHERE {' AND '.join(ev_where)}) WHERE st IS NOT NULL")
-    ev_task, ev_t, ev_id, ev_st, ev_created = fetch_columns(
+    # Kinds are mapped to statuses in numpy (a few distinct kinds); SQLite only decodes the
+    # payload status of ``created`` and ``status`` events.
+    sql = (f"SELECT task_id, created_at, id, kind, CASE WHEN kind IN ('created', 'status')"
+           f" THEN {_PAYLOAD_STATUS} END AS pst FROM task_events WHERE {' AND '.join(ev_where)}")
+    ev_task, ev_t, ev_id, ev_kind, ev_pst = fetch_columns(
         board.conn, sql, [("task_id", "text"), ("created_at", "int"), ("id", "int"),
-                          ("st", "text"), ("is_created", "int")], ev_params)
+                          ("kind", "text"), ("pst", "text")], ev_params)
     span = board.conn.execute(
         "SELECT MIN(created_at), MAX(created_at) FROM task_events"
         + (" WHERE " + " AND ".join(ev_where[1:]) if len(ev_where) > 1 else ""),
         ev_params).fetchone()
+    ev_st, ev_created = _targets(ev_kind, ev_pst)
+    changes = ev_st != ""                       # events that leave the status alone drop out
+    ev_task = np.asarray(ev_task, dtype=object)[changes]
+    ev_t, ev_id, ev_st, ev_created = ev_t[changes], ev_id[changes], ev_st[changes], \
+        ev_created[changes]
 
     statuses = status_order(set(current_names) | set(ev_st))
     status_index = pd.Index(statuses)
     current = status_index.get_indexer(current_names).astype(np.int64)
     # Events of tasks missing from ``tasks`` (never written by Hermes) have nothing to anchor to.
-    ev_code = pd.Index(task_ids).get_indexer(np.asarray(ev_task, dtype=object)).astype(np.int64)
+    ev_code = pd.Index(task_ids).get_indexer(ev_task).astype(np.int64)
     keep = ev_code >= 0
     ev_code, ev_t, ev_id = ev_code[keep], ev_t[keep], ev_id[keep]
-    ev_status = status_index.get_indexer(np.asarray(ev_st, dtype=object)[keep]).astype(np.int64)
-    ev_created = ev_created[keep].astype(bool)
+    ev_status = status_index.get_indexer(ev_st[keep]).astype(np.int64)
+    ev_created = ev_created[keep]
 
     code, t, status = _with_start_rows(len(task_ids), created, current,
                                        ev_code, ev_t, ev_id, ev_status, ev_created)
@@ -109,6 +112,19 @@ def load_history(board: Board, tenant: Optional[str] = None,
     last = [v for v in (span[1], start.max() if len(start) else None) if v is not None]
     return History(task_ids, created, current, statuses, spell_task, spell_status, start, end,
                    int(min(first)) if first else None, int(max(last)) if last else None)
+
+
+def _targets(kinds: list, payload_status: list) -> tuple[np.ndarray, np.ndarray]:
+    """Per event: the status it moves its task to ("" for none) and whether it is ``created``."""
+    codes, names = pd.factorize(np.asarray(kinds, dtype=object))
+    by_kind = np.array([STATUS_OF_KIND.get(k, "") for k in names] + [""], dtype=object)
+    target = by_kind[codes]
+    from_payload = np.isin(names, ("created", "status"))
+    if from_payload.any():
+        rows = from_payload[codes]
+        target[rows] = np.asarray(payload_status, dtype=object)[rows]
+    created = codes == (list(names).index("created") if "created" in set(names) else -2)
+    return target, created
 
 
 def _with_start_rows(n_tasks, created, current, code, t, eid, status, is_created):
