@@ -128,13 +128,7 @@ class StoreBase:
             if not tables.get("tasks"):
                 raise ReadOnlyBoard(f"{self.path} holds no board yet and is read-only")
             return
-        try:
-            mode = self._conn.execute("PRAGMA journal_mode").fetchone()[0]
-            if mode.lower() != "wal":
-                self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=NORMAL")
-        except sqlite3.OperationalError as exc:
-            raise translate(exc, self.path) from None
+        self._use_wal()
         if schema.missing_parts(tables) or schema.missing_indexes(self._conn):
             with self.atomic() as conn:
                 # Look again under the write lock: another process may have migrated it meanwhile.
@@ -142,6 +136,27 @@ class StoreBase:
                     conn.execute(sql)
                 for sql in schema.missing_indexes(conn):
                     conn.execute(sql)
+
+    def _use_wal(self) -> None:
+        """Switch the board to WAL (if it is not yet) and set synchronous=NORMAL.
+
+        Two connections switching at once can deadlock on the upgrade from a read lock, and
+        SQLite then answers 'locked' at once, without its busy handler: so this retries until
+        the busy timeout is spent.
+        """
+        deadline = time.monotonic() + self.busy_timeout
+        while True:
+            try:
+                mode = self._conn.execute("PRAGMA journal_mode").fetchone()[0]
+                if mode.lower() != "wal":
+                    self._conn.execute("PRAGMA journal_mode=WAL")
+                self._conn.execute("PRAGMA synchronous=NORMAL")
+                return
+            except sqlite3.OperationalError as exc:
+                error = translate(exc, self.path)
+                if not isinstance(error, BoardBusy) or time.monotonic() >= deadline:
+                    raise error from None
+                time.sleep(0.01)
 
     # -- transactions --------------------------------------------------------------------------
 

@@ -337,3 +337,39 @@ def test_reads_work_while_another_writer_holds_the_lock(locked_board):
     assert len(store.cards([parent, child])) == 2
     assert store.dispatch_once(lambda task: 1, dry_run=True).spawned == [parent]
     assert store._conn.total_changes == changes
+
+
+class _FirstSwitchLocked:
+    """A connection whose first switch to WAL fails at once with 'database is locked', as
+    SQLite answers a connection that would otherwise deadlock with another one switching."""
+
+    def __init__(self, conn):
+        self._conn, self.refused = conn, 0
+
+    def execute(self, sql, *args):
+        if sql == "PRAGMA journal_mode=WAL" and not self.refused:
+            self.refused += 1
+            raise sqlite3.OperationalError("database is locked")
+        return self._conn.execute(sql, *args)
+
+    def __getattr__(self, name):
+        return getattr(self._conn, name)
+
+
+def test_switching_to_wal_is_retried_when_sqlite_refuses_at_once(tmp_path, monkeypatch):
+    from kanban_widget.store.core import StoreBase
+
+    path = tmp_path / "v0.db"
+    hermes.create_board(path, "v0")
+    real_connect = StoreBase._connect
+    wrapped = []
+
+    def connect(self):
+        wrapped.append(_FirstSwitchLocked(real_connect(self)))
+        return wrapped[-1]
+
+    monkeypatch.setattr(StoreBase, "_connect", connect)
+    store = Store(path, busy_timeout=5)
+    assert wrapped[0].refused == 1
+    assert raw(path, "PRAGMA journal_mode") == [("wal",)]
+    assert store.create_task("after the retry")
