@@ -181,21 +181,41 @@ def demo(board: BoardOption, path: Optional[Path], tasks: int, seed: int, weeks:
         for suffix in ("", "-wal", "-shm", "-journal"):
             Path(f"{target}{suffix}").unlink(missing_ok=True)
     started = time.perf_counter()
-    with click.progressbar(length=tasks, label="Writing demo tasks", file=sys.stderr,
-                           show_pos=True) as bar:
-        done = 0
-
-        def progress(count: int, total: int) -> None:
-            nonlocal done
-            bar.update(count - done)
-            done = count
-
+    with DemoProgress(tasks) as progress:
         build_demo(target, tasks=tasks, seed=seed, weeks=weeks, progress=progress)
     with Store(target, read_only=True) as store:
         n_tasks = len(store.list_tasks(include_archived=True))
         n_events = store.board().cursor
     click.echo(f"Wrote a demo board of {n_tasks} tasks and {n_events} events to {target} "
                f"in {time.perf_counter() - started:.1f} s")
+
+
+class DemoProgress:
+    """Progress of a demo build on stderr: a bar on a terminal, else a count every tenth."""
+
+    def __init__(self, total: int):
+        self.total, self.done, self.shown = total, 0, 0
+        self.bar = None
+        if sys.stderr.isatty():
+            self.bar = click.progressbar(length=total, label="Writing demo tasks",
+                                         file=sys.stderr, show_pos=True)
+
+    def __enter__(self):
+        if self.bar:
+            self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        if self.bar:
+            self.bar.__exit__(*exc)
+
+    def __call__(self, count: int, total: int) -> None:
+        if self.bar:
+            self.bar.update(count - self.done)
+        elif count == total or count - self.shown >= max(1, total // 10):
+            click.echo(f"{PROG}: wrote {count}/{total} demo tasks", err=True)
+            self.shown = count
+        self.done = count
 
 
 # -- tasks ------------------------------------------------------------------------------------

@@ -390,7 +390,9 @@ def test_unlink_of_a_missing_link_fails(kw, board):
 def test_demo_writes_a_board_and_refuses_to_overwrite(kw, tmp_path):
     target = tmp_path / "demo.db"
     result = kw("demo", target, "--tasks", "40", "--seed", "3")
-    assert f"Wrote a demo board of 40 tasks" in result.stdout and str(target) in result.stdout
+    assert "Wrote a demo board of 40 tasks" in result.stdout and str(target) in result.stdout
+    progress = result.stderr.splitlines()
+    assert progress[-1] == "kanban-widget: wrote 40/40 demo tasks" and len(progress) >= 5
     with Store(target, read_only=True) as store:
         assert len(store.list_tasks(include_archived=True)) == 40
     result = kw("demo", target, "--tasks", "10", expect=1)
