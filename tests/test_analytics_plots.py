@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -114,3 +116,11 @@ def test_missing_matplotlib_names_the_extra(history_board, monkeypatch):
         analytics.plot_cycle_times(history_board)
     # The data functions do not need it.
     assert len(analytics.cycle_times(history_board)) == 4
+
+
+def test_importing_analytics_does_not_import_matplotlib():
+    code = ("import sys, kanban_widget.analytics as a; a.lanes; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'matplotlib'))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=Path(__file__).parent.parent)
+    assert out.stdout.strip() == "[]"
