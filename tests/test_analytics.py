@@ -233,6 +233,9 @@ def test_events_kinds_filter_matches_old_names(history_board):
     assert analytics.events(history_board, kinds="completed")["task_id"].tolist() == [
         "t_h", "t_c", "t_g", "t_a", "t_c", "t_b"]
     assert len(analytics.events(history_board, kinds=[])) == 0
+    # An old name asks for its current one.
+    assert analytics.events(history_board, kinds="spawn_auto_blocked")["kind"].tolist() == [
+        "gave_up"]
 
 
 def test_events_since_and_filters(history_board):

@@ -37,7 +37,8 @@ def events(src, *, since=None, kinds: Union[str, Iterable[str], None] = None,
     :param src: a ``Store`` or the path of a kanban.db file.
     :param since: keep events at or after this time (datetime, Timestamp, ISO string or Unix
         seconds; naive times are UTC).
-    :param kinds: keep only these kinds (current names; old names are matched too).
+    :param kinds: keep only these kinds (current names; rows stored under the old names
+        match too, and an old name given here means its current one).
     :param tenant: keep only events of tasks in this tenant.
     :param assignee: keep only events of tasks now assigned to this profile
         (``"(unassigned)"`` for none).
@@ -114,9 +115,9 @@ def _stored_kinds(kinds) -> list[str]:
     bad = [k for k in wanted if not isinstance(k, str)]
     if bad:
         raise TypeError(f"kinds must be event kind names (strings), got {bad!r}")
+    current = {EVENT_ALIASES.get(k, k) for k in wanted}      # an old name asks for its new one
     old_names = {new: old for old, new in EVENT_ALIASES.items()}
-    stored = set(wanted) | {old_names[k] for k in wanted if k in old_names}
-    return sorted(stored)
+    return sorted(current | {old_names[k] for k in current if k in old_names})
 
 
 def _decode(texts: np.ndarray) -> tuple[np.ndarray, dict]:
