@@ -288,6 +288,7 @@ def main(argv=None) -> int:
         ("progress", lambda: an.progress(path), None),
         ("lanes", lambda: an.lanes(path), None),
         ("events(kinds=['completed'])", lambda: an.events(path, kinds=["completed"]), None),
+        ("events(payload=False)", lambda: an.events(path, payload=False), None),
         ("cumulative_flow(tenant='acme')", lambda: an.cumulative_flow(path, tenant="acme"), None),
     ]
     rows = []

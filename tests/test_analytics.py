@@ -218,6 +218,15 @@ def test_events_rows_columns_and_order(history_board):
     assert frame.loc[0, "kind"] == "created" and frame.loc[0, "task_id"] == "t_h"
 
 
+def test_events_without_payloads(history_board):
+    full = analytics.events(history_board)
+    bare = analytics.events(history_board, payload=False, kinds="claimed", tenant="acme")
+    assert list(bare.columns) == ["id", "task_id", "kind", "created_at"]
+    expected = full[(full["kind"] == "claimed") & full["task_id"].isin(["t_a", "t_b", "t_d"])]
+    assert bare.equals(expected[bare.columns].reset_index(drop=True))
+    assert len(analytics.events(history_board, payload=False)) == len(full)
+
+
 def test_events_old_kind_names_read_as_current(history_board):
     frame = analytics.events(history_board)
     kinds = set(frame["kind"])

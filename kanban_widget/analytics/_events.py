@@ -23,7 +23,8 @@ _KIND_SQL = "CASE kind " + " ".join(
 
 
 def events(src, *, since=None, kinds: Union[str, Iterable[str], None] = None,
-           tenant: Optional[str] = None, assignee: Optional[str] = None) -> pd.DataFrame:
+           tenant: Optional[str] = None, assignee: Optional[str] = None,
+           payload: bool = True) -> pd.DataFrame:
     """One row per event, in time order (``created_at``, then ``id``).
 
     Columns: ``id`` (int64), ``task_id``, ``kind`` (current names: ``ready`` reads as
@@ -42,9 +43,13 @@ def events(src, *, since=None, kinds: Union[str, Iterable[str], None] = None,
     :param tenant: keep only events of tasks in this tenant.
     :param assignee: keep only events of tasks now assigned to this profile
         (``"(unassigned)"`` for none).
+    :param payload: False leaves payloads out (no ``payload`` or ``payload.*`` columns): on
+        a board of a million events that takes about a third of the time.
 
     Raises FileNotFoundError / ValueError when ``src`` is not a kanban board.
     """
+    if not payload:
+        return _events_without_payload(src, since, kinds, tenant, assignee)
     with _no_cyclic_gc():
         with open_board(src) as board:
             sql, params = _events_sql(board, since, kinds, tenant, assignee)
@@ -65,7 +70,23 @@ def events(src, *, since=None, kinds: Union[str, Iterable[str], None] = None,
         return pd.DataFrame(columns, copy=False)
 
 
-def _events_sql(board, since, kinds, tenant, assignee) -> tuple[str, list]:
+def _events_without_payload(src, since, kinds, tenant, assignee) -> pd.DataFrame:
+    with open_board(src) as board:
+        sql, params = _events_sql(board, since, kinds, tenant, assignee, payload=False)
+        ids, task_ids, kind, created = fetch_columns(
+            board.conn, sql,
+            [("id", "int"), ("task_id", "text"), ("kind", "text"), ("created_at", "int")],
+            params)
+    order = _time_order(created, ids)
+    return pd.DataFrame({
+        "id": ids[order],
+        "task_id": text(np.asarray(task_ids, dtype=object)[order]),
+        "kind": text(np.asarray(kind, dtype=object)[order]),
+        "created_at": utc(created[order]),
+    }, copy=False)
+
+
+def _events_sql(board, since, kinds, tenant, assignee, payload=True) -> tuple[str, list]:
     """The query behind ``events`` with its filters, and its parameters."""
     where, params = event_task_filter(board, tenant, assignee)
     if since is not None:
@@ -75,11 +96,11 @@ def _events_sql(board, since, kinds, tenant, assignee) -> tuple[str, list]:
         wanted = _stored_kinds(kinds)
         where.append(f"kind IN ({', '.join('?' * len(wanted))})" if wanted else "0")
         params += wanted
-    sql = (f"SELECT id, task_id, {_KIND_SQL} AS kind, created_at,"
+    sql = (f"SELECT id, task_id, {_KIND_SQL} AS kind, created_at"
            # json_valid in SQL guarantees each text decodes on its own, which makes the
-           # batched decode below safe: valid JSON values joined by commas stay separate.
-           " CASE WHEN json_valid(payload) THEN payload END AS payload FROM task_events"
-           + (" WHERE " + " AND ".join(where) if where else ""))
+           # batched decode safe: valid JSON values joined by commas stay separate.
+           + (", CASE WHEN json_valid(payload) THEN payload END AS payload" if payload else "")
+           + " FROM task_events" + (" WHERE " + " AND ".join(where) if where else ""))
     return sql, params
 
 
