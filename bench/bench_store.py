@@ -91,7 +91,8 @@ def build_board(path: Path, n: int = 10_000, seed: int = 1) -> Path:
                 tenant=rng.choice(TENANTS), priority=rng.choice((0, 0, 0, 1, 2)), parents=parents))
         for task_id in ids:
             for _ in range(rng.choice((0, 0, 1, 1, 2, 3))):
-                store.add_comment(task_id, rng.choice(ASSIGNEES), "A comment with some words in it.")
+                store.add_comment(task_id, rng.choice(ASSIGNEES),
+                                  "A comment with some words in it.")
         for task_id in rng.sample(ids, n // 2):
             target = rng.choice(("done", "done", "blocked", "running", "triage", "archived"))
             task = store.get_task(task_id)
@@ -134,15 +135,17 @@ def add_events(path: Path, n: int = 100_000, seed: int = 3) -> Path:
     rng = random.Random(seed)
     with sqlite3.connect(path) as conn:
         ids = [r[0] for r in conn.execute("SELECT id FROM tasks")]
-        kinds = (("commented", {"author": "alice", "len": 42}), ("claimed", {"lock": "h:1", "expires": 1}),
-                 ("completed", {"result_len": 12}), ("promoted", None), ("blocked", {"reason": "x"}))
+        kinds = (("commented", {"author": "alice", "len": 42}),
+                 ("claimed", {"lock": "h:1", "expires": 1}), ("completed", {"result_len": 12}),
+                 ("promoted", None), ("blocked", {"reason": "x"}))
         rows = []
         for i in range(n):
             kind, payload = rng.choice(kinds)
             rows.append((rng.choice(ids), kind, json.dumps(payload) if payload else None,
                          BASE_TIME + 10**6 + i))
         conn.executemany(
-            "INSERT INTO task_events (task_id, kind, payload, created_at) VALUES (?, ?, ?, ?)", rows)
+            "INSERT INTO task_events (task_id, kind, payload, created_at) VALUES (?, ?, ?, ?)",
+            rows)
     conn.close()
     return path
 
@@ -170,8 +173,8 @@ def hermes_recompute_ready(conn: sqlite3.Connection) -> int:
                 "SELECT t.status FROM task_links l JOIN tasks t ON t.id = l.parent_id "
                 "WHERE l.child_id = ?", (task_id,))]
             if all(s == "done" for s in statuses):
-                cur = conn.execute(
-                    "UPDATE tasks SET status = 'ready' WHERE id = ? AND status = 'todo'", (task_id,))
+                cur = conn.execute("UPDATE tasks SET status = 'ready' "
+                                   "WHERE id = ? AND status = 'todo'", (task_id,))
                 if cur.rowcount == 1:
                     conn.execute("INSERT INTO task_events (task_id, kind, payload, created_at) "
                                  "VALUES (?, 'ready', NULL, ?)", (task_id, now))
@@ -293,7 +296,8 @@ def run(runs: int, folder: Path, echo: Callable[[str], None]) -> list[dict]:
         entry = {"measure": measure, "ours": ours, "hermes": hermes, "target": target, "note": note}
         rows.append(entry)
         ratio = f"{hermes / ours:6.1f}x" if hermes else ""
-        echo(f"  {measure:<58} {ours:9.1f} ms  {(f'{hermes:9.1f} ms') if hermes else '':>12}  {ratio}")
+        theirs = f"{hermes:9.1f} ms" if hermes else ""
+        echo(f"  {measure:<58} {ours:9.1f} ms  {theirs:>12}  {ratio}")
 
     echo("building boards ...")
     board_path = build_board(folder / "board.db")

@@ -228,7 +228,8 @@ def _plan_tasks(rng: random.Random, total: int, start: int, end: int) -> list[_P
         for parent in plan.parents:
             plans[parent].children.append(plan.index)
     # Fresh reports wait in triage: make sure the last days hold a few.
-    want = max(3, round(total * 0.012)) - sum(1 for p in plans if p.triage and p.created > end - 3 * DAY)
+    fresh = sum(1 for p in plans if p.triage and p.created > end - 3 * DAY)
+    want = max(3, round(total * 0.012)) - fresh
     for plan in reversed(plans):
         if want <= 0 or plan.created < end - 3 * DAY:
             break
@@ -489,7 +490,10 @@ class _Simulation:
         elif not forced and rng.random() < 0.04:
             plan.assignee = rng.choice([a for a in AGENTS + PEOPLE if a != task.assignee])
             store.assign_task(task_id, plan.assignee)
-        host = f"{plan.assignee}-laptop" if plan.assignee in PEOPLE else f"dispatch-{rng.randint(1, 3)}"
+        if plan.assignee in PEOPLE:
+            host = f"{plan.assignee}-laptop"
+        else:
+            host = f"dispatch-{rng.randint(1, 3)}"
         lock = f"{host}:{rng.randint(1000, 65000)}"
         ttl, every = PERSON_CLAIM if plan.assignee in PEOPLE else AGENT_CLAIM
         if store.claim_task(task_id, ttl_seconds=ttl, claimer=lock) is None:
@@ -657,7 +661,8 @@ class _Simulation:
         """Two and a half hours before the end: make sure the board shows work in flight."""
         store, rng, n = self.store, self.rng, len(self.plans)
         counts = {
-            "running": sum(1 for i in self.locks if i not in self.dead and self.until[i] > self.end),
+            "running": sum(1 for i in self.locks
+                           if i not in self.dead and self.until[i] > self.end),
             "blocked": len(store.list_tasks(status="blocked")),
         }
         ready = [t for t in store.list_tasks(status="ready") if not t.claim_lock]

@@ -518,7 +518,8 @@ def test_help_lists_every_command(runner):
 def test_every_command_is_documented_in_the_readme():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     missing = [name for name in sorted(cli.commands) if f"kanban-widget {name}" not in readme]
-    assert not missing, f"README.md does not mention: {', '.join(f'kanban-widget {m}' for m in missing)}"
+    mentions = ", ".join(f"kanban-widget {name}" for name in missing)
+    assert not missing, f"README.md does not mention: {mentions}"
 
 
 # -- helpers ---------------------------------------------------------------------------------
