@@ -66,7 +66,9 @@ def events(src, *, since=None, kinds: Union[str, Iterable[str], None] = None,
             "created_at": utc(created[order]),
             "payload": pd.Series(dicts, dtype=object),
         }
-        columns.update((f"payload.{key}", pd.Series(column)) for key, column in flat.items())
+        # An explicit dtype: pandas would otherwise scan each object column to infer one.
+        columns.update((f"payload.{key}", pd.Series(column, dtype=column.dtype))
+                       for key, column in flat.items())
         return pd.DataFrame(columns, copy=False)
 
 
