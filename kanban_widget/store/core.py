@@ -26,8 +26,14 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
 def translate(exc: sqlite3.Error, path: object) -> KanbanError | sqlite3.Error:
-    """Turn SQLite's lock and permission errors into the store's own, leaving others alone."""
+    """Turn SQLite's lock, permission and damage errors into the store's own, leaving others
+    alone."""
     text = str(exc).lower()
+    if not isinstance(exc, sqlite3.OperationalError) and (
+            "malformed" in text or "not a database" in text):
+        return NotAKanbanDatabase(
+            f"{path} is damaged ({exc}); restore it from a backup, or try "
+            f"`sqlite3 {path} .recover` into a new file")
     if "locked" in text or "busy" in text:
         return BoardBusy(
             f"{path} is locked by another writer and stayed locked past the busy timeout; "
@@ -179,7 +185,7 @@ class StoreBase:
             self._depth += 1
             try:
                 yield self._conn
-            except BaseException:
+            except BaseException as exc:
                 self._depth = depth
                 # SQLite may already have rolled back by itself (after SQLITE_FULL, an
                 # interrupt...): then there is nothing to undo, and the original error is the news.
@@ -189,7 +195,10 @@ class StoreBase:
                     else:
                         self._conn.execute(f"ROLLBACK TO {savepoint}")
                         self._conn.execute(f"RELEASE {savepoint}")
-                raise
+                error = translate(exc, self.path) if isinstance(exc, sqlite3.DatabaseError) else exc
+                if error is exc:
+                    raise
+                raise error from None
             self._depth = depth
             try:
                 self._conn.execute("COMMIT" if depth == 0 else f"RELEASE {savepoint}")
@@ -211,16 +220,28 @@ class StoreBase:
                 raise translate(exc, self.path) from None
             try:
                 yield self._conn
+            except sqlite3.DatabaseError as exc:
+                error = translate(exc, self.path)
+                if error is exc:
+                    raise
+                raise error from None
             finally:
                 if self._conn.in_transaction:
-                    self._conn.execute("COMMIT")
+                    try:
+                        self._conn.execute("COMMIT")
+                    except sqlite3.Error:  # after a failed read (a damaged page, say)
+                        if self._conn.in_transaction:
+                            self._conn.execute("ROLLBACK")
 
     def _query(self, sql: str, params: tuple | list | dict = ()) -> list[sqlite3.Row]:
         with self._lock:
             try:
                 return self._conn.execute(sql, params).fetchall()
-            except sqlite3.OperationalError as exc:
-                raise translate(exc, self.path) from None
+            except sqlite3.DatabaseError as exc:
+                error = translate(exc, self.path)
+                if error is exc:
+                    raise
+                raise error from None
 
     # -- helpers for the verbs -----------------------------------------------------------------
 

@@ -226,3 +226,49 @@ def test_read_only_store_follows_a_board_being_written(store_path, clock):
     writer.move_task(first, "done")
     assert [(t.id, t.status) for t in reader.list_tasks()] == [(first, "done"), (second, "ready")]
     assert reader.board().cursor == writer.board().cursor
+
+
+def _damage_all_but_the_schema(path) -> None:
+    """Keep page 1 (the schema) and overwrite every other page with garbage."""
+    data = path.read_bytes()
+    path.write_bytes(data[:4096] + (bytes(range(256)) * 16) * (len(data) // 4096 - 1))
+
+
+READS = {
+    "list_tasks": lambda s: s.list_tasks(),
+    "get_task": lambda s: s.get_task("t_00000000"),
+    "board": lambda s: s.board(),
+    "cards": lambda s: s.cards(["t_00000000"]),
+    "list_events": lambda s: s.list_events(),
+    "events_since": lambda s: s.events_since(0),
+    "dry_run": lambda s: s.dispatch_once(None, dry_run=True),
+}
+
+
+@pytest.mark.parametrize("read", READS.values(), ids=READS.keys())
+def test_damage_found_after_opening_is_a_kanban_error(store_path, read):
+    """A board whose schema page is fine opens; a read that reaches a damaged page says so with
+    the store's error (not a raw sqlite3 one), and the store stays usable for the next call."""
+    store = Store(store_path)
+    for n in range(100):
+        store.add_comment(store.create_task(f"task {n}", body="x" * 800), "a", "b")
+    store.close()
+    _damage_all_but_the_schema(store_path)
+    store = Store(store_path)
+    with pytest.raises(NotAKanbanDatabase, match=f"{store_path} is damaged .*malformed"):
+        read(store)
+    assert not store._conn.in_transaction
+    with pytest.raises(NotAKanbanDatabase, match="damaged"):
+        read(store)
+
+
+def test_a_refused_write_inside_a_verb_is_read_only(fresh_store, store_path):
+    """SQLite refusing a write in the middle of a verb (here: query_only) is ReadOnlyBoard and
+    leaves nothing behind."""
+    task_id = fresh_store.create_task("x")
+    fresh_store._conn.execute("PRAGMA query_only = ON")
+    with pytest.raises(ReadOnlyBoard, match="read-only"):
+        fresh_store.move_task(task_id, "done")
+    fresh_store._conn.execute("PRAGMA query_only = OFF")
+    assert fresh_store.get_task(task_id).status == "ready"
+    assert not fresh_store._conn.in_transaction
