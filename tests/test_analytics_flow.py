@@ -73,9 +73,10 @@ def test_cumulative_flow_weekly_grid(history_board):
     assert weekly.loc[stamp(6)].sum() == 8
 
 
-def test_cumulative_flow_rejects_bad_freq(history_board):
-    with pytest.raises(ValueError, match="not a pandas frequency"):
-        analytics.cumulative_flow(history_board, freq="fortnightly-ish")
+@pytest.mark.parametrize("fn", [analytics.cumulative_flow, analytics.throughput])
+def test_bad_freq_is_named(history_board, fn):
+    with pytest.raises(ValueError, match="freq='fortnightly-ish' is not a pandas frequency"):
+        fn(history_board, freq="fortnightly-ish")
 
 
 def test_cumulative_flow_keeps_unknown_statuses(tmp_path):

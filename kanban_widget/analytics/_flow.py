@@ -34,12 +34,13 @@ def throughput(src, freq: str = "D", *, tenant: Optional[str] = None,
 
     Raises FileNotFoundError / ValueError when ``src`` is not a kanban board.
     """
+    offset = _offset(freq)
     with open_board(src) as board:
         h = load_history(board, tenant, assignee)
     done = per_task_times(h)["done"]
     done = np.sort(done[done != NO_TIME])
     ones = pd.Series(np.ones(len(done), dtype=np.int64), index=utc(done))
-    counts = ones.resample(_offset(freq)).sum().astype(np.int64)
+    counts = ones.resample(offset).sum().astype(np.int64)
     counts.index = pd.DatetimeIndex(counts.index).as_unit("ns")
     counts.index.name = "period"
     counts.name = "throughput"
