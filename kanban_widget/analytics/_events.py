@@ -33,7 +33,8 @@ def events(src, *, since=None, kinds: Union[str, Iterable[str], None] = None,
     payload is NULL, not valid JSON, or not a JSON object), then one column ``payload.<key>``
     per top-level payload key found, missing where an event lacks the key.
 
-    Rows whose payload text is identical share one dict object: copy it before mutating.
+    Rows with the same payload text share one dict object (so do all rows whose payload is
+    ``{}``): copy a payload before mutating it.
 
     :param src: a ``Store`` or the path of a kanban.db file.
     :param since: keep events at or after this time (datetime, Timestamp, ISO string or Unix
@@ -120,7 +121,7 @@ def _no_cyclic_gc():
 
     Decoding a million payloads creates hundreds of thousands of dicts and lists, each
     counting towards the collector's next pass, and those passes walk the whole heap: they
-    cost a third of the time. JSON data holds no reference cycles, so the passes find
+    cost a quarter to a third of the time. JSON data holds no reference cycles, so the passes find
     nothing here; reference counting still frees everything as usual.
     """
     was_enabled = gc.isenabled()
