@@ -55,5 +55,5 @@ class LinkVerbs:
             if not removed:
                 return False
             self._event(child_id, "unlinked", {"parent": parent_id, "child": child_id})
-            self._promote("id = ?", (child_id,))
+            self._promote("id = ? AND status = 'todo'", (child_id,))
             return True

@@ -6,6 +6,7 @@ other tasks (see ``STORE.md``), so no reader ever sees half a change.
 
 from __future__ import annotations
 
+import json
 import secrets
 import socket
 import os
@@ -360,24 +361,30 @@ class TaskVerbs:
         return waiting
 
     def _promote_children(self, parent_id: str) -> list[str]:
+        # "+status" keeps SQLite from driving this through idx_tasks_status (every todo task
+        # on the board); starting from the parent's links visits only its children.
         return self._promote(
-            "id IN (SELECT child_id FROM task_links WHERE parent_id = ?)", (parent_id,))
+            "id IN (SELECT child_id FROM task_links WHERE parent_id = ?) AND +status = 'todo'",
+            (parent_id,))
 
-    def _promote(self, scope: str = "1", params: tuple = ()) -> list[str]:
-        """Promote every todo task in ``scope`` whose parents are all done: one set of queries."""
-        ready_sql = (
-            f"status = 'todo' AND {scope} AND NOT EXISTS ("
-            "SELECT 1 FROM task_links l JOIN tasks p ON p.id = l.parent_id "
-            "WHERE l.child_id = tasks.id AND p.status NOT IN ('done', 'archived'))")
+    def _promote(self, scope: str = "status = 'todo'", params: tuple = ()) -> list[str]:
+        """Promote the todo tasks in ``scope`` (a WHERE clause that includes the todo test)
+        whose parents are all done: one query finds them, two batched statements write the
+        promotions and their events."""
         ids = [r[0] for r in self._conn.execute(
-            f"SELECT id FROM tasks WHERE {ready_sql} ORDER BY id", params)]
+            f"SELECT id FROM tasks WHERE {scope} AND NOT EXISTS ("
+            "SELECT 1 FROM task_links l JOIN tasks p ON p.id = l.parent_id "
+            "WHERE l.child_id = tasks.id AND p.status NOT IN ('done', 'archived')) ORDER BY id",
+            params)]
         if ids:
             now = self._now()
+            id_list = json.dumps(ids)  # one parameter however many: json_each unpacks it
             self._conn.execute(
-                f"INSERT INTO task_events (task_id, kind, payload, created_at) "
-                f"SELECT id, 'promoted', NULL, ? FROM tasks WHERE {ready_sql} ORDER BY id",
-                (now, *params))
-            self._conn.execute(f"UPDATE tasks SET status = 'ready' WHERE {ready_sql}", params)
+                "UPDATE tasks SET status = 'ready' WHERE id IN (SELECT value FROM json_each(?))",
+                (id_list,))
+            self._conn.execute(
+                "INSERT INTO task_events (task_id, kind, payload, created_at) "
+                "SELECT value, 'promoted', NULL, ? FROM json_each(?) ORDER BY key", (now, id_list))
         return ids
 
     def recompute_ready(self) -> int:
