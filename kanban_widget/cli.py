@@ -26,6 +26,7 @@ from typing import Optional
 import click
 
 from . import __version__
+from .launch import LaunchError
 from .store import STATUSES, KanbanError, Store, Task, TaskNotFound, default_board_path
 
 PROG = "kanban-widget"
@@ -57,7 +58,7 @@ class KanbanGroup(click.Group):
     module has a named error (a launcher's, say) adds it: ``cli.one_line_errors += (E,)``.
     """
 
-    one_line_errors: tuple = (KanbanError,)
+    one_line_errors: tuple = (KanbanError, LaunchError)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -427,6 +428,51 @@ def is_hermes_board(path: Path) -> bool:
         places.append(Path(os.environ["HERMES_KANBAN_HOME"].strip()) / "kanban.db")
     resolved = path.expanduser().resolve()
     return any(resolved == p.expanduser().resolve() for p in places)
+
+
+# -- opening the board in a browser ----------------------------------------------------------
+
+def _launch_options(func):
+    func = click.option("--tasks", default=300, show_default=True, type=click.IntRange(1, 100_000),
+                        help="Size of the demo board written when FOLDER has none.")(func)
+    func = click.option("--port", type=click.IntRange(1, 65535), default=None,
+                        help="Port on 127.0.0.1 (default: a free one).")(func)
+    func = click.argument("folder", required=False, default="kanban-demo",
+                          type=click.Path(file_okay=False, path_type=Path))(func)
+    return func
+
+
+@cli.command()
+@_launch_options
+@click.option("--no-browser", is_flag=True, help="Print the URL without opening a browser.")
+@click.pass_context
+def lab(ctx: click.Context, folder: Path, port: Optional[int], tasks: int, no_browser: bool) -> None:
+    """Open JupyterLab on the quickstart notebook with a live demo board.
+
+    FOLDER (default ./kanban-demo) receives the example notebooks and, unless --db names a
+    board, a demo board demo.db. Needs the lab extra: pip install "kanban-widget[lab]".
+    Prints the URL; Ctrl-C stops the server.
+    """
+    from .launch import lab as run_lab
+
+    board = ctx.obj.path if ctx.obj.db else None
+    ctx.exit(run_lab(folder, board=board, port=port, tasks=tasks, open_browser=not no_browser,
+                     echo=click.echo))
+
+
+@cli.command()
+@_launch_options
+@click.pass_context
+def serve(ctx: click.Context, folder: Path, port: Optional[int], tasks: int) -> None:
+    """Serve the live demo (agents working a board) as a standalone page through Voila.
+
+    FOLDER (default ./kanban-demo) receives the notebooks and, unless --db names a board, a
+    demo board. Needs the lab extra. Prints the URL; Ctrl-C stops the server.
+    """
+    from .launch import serve as run_serve
+
+    board = ctx.obj.path if ctx.obj.db else None
+    ctx.exit(run_serve(folder, board=board, port=port, tasks=tasks, echo=click.echo))
 
 
 def task_json(task: Task) -> dict:

@@ -36,14 +36,17 @@ def notebooks_dir() -> Path:
                       "reinstall kanban-widget")
 
 
-def prepare_workspace(folder: Path, *, tasks: int = 300, echo: Callable[[str], None] = print) -> Path:
-    """Copy the notebooks into ``folder`` (keeping any the user edited) and make sure
-    ``folder/demo.db`` holds a demo board. Returns the board's path."""
+def prepare_workspace(folder: Path, *, board: Optional[Path] = None, tasks: int = 300,
+                      echo: Callable[[str], None] = print) -> Path:
+    """Copy the notebooks into ``folder`` (keeping any the user edited) and return the board
+    to open: ``board`` when given, else ``folder/demo.db``, written as a demo board if new."""
     folder.mkdir(parents=True, exist_ok=True)
     source = notebooks_dir()
     for name in NOTEBOOKS:
         if not (folder / name).exists() and (source / name).exists():
             shutil.copy2(source / name, folder / name)
+    if board is not None:
+        return board.absolute()
     board = folder / "demo.db"
     if not board.exists():
         from .demo import build_demo
@@ -87,7 +90,8 @@ def run_server(cmd: list, url: str, probe: str, *, env: dict, echo: Callable[[st
                open_browser: bool = False, timeout: float = 90.0) -> int:
     """Start ``cmd``, wait until ``probe`` answers, print ``url``, then wait for Ctrl-C (or the
     server's own exit) and stop it cleanly. Returns the exit code for the CLI."""
-    import urllib.request
+    import http.client
+    from urllib.parse import urlsplit
 
     # A session of its own, so the terminal's Ctrl-C reaches only us and we stop the server
     # with SIGTERM (JupyterLab would otherwise ask "Shutdown this Jupyter server?").
@@ -100,8 +104,15 @@ def run_server(cmd: list, url: str, probe: str, *, env: dict, echo: Callable[[st
                 tail = (proc.stderr.read() or b"").decode(errors="replace")[-2000:]
                 raise LaunchError(f"the server exited at start (code {proc.returncode}):\n{tail}")
             try:
-                with urllib.request.urlopen(probe, timeout=2):
-                    break
+                # Any HTTP answer means the server is up (Voila redirects most paths).
+                parts = urlsplit(probe)
+                conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=2)
+                try:
+                    conn.request("GET", f"{parts.path}?{parts.query}" if parts.query else parts.path)
+                    conn.getresponse().read()
+                finally:
+                    conn.close()
+                break
             except OSError:
                 if time.monotonic() > deadline:
                     raise LaunchError(f"the server did not answer within {timeout:.0f} s")
@@ -119,7 +130,12 @@ def run_server(cmd: list, url: str, probe: str, *, env: dict, echo: Callable[[st
         echo("Stopping the server ...")
         return 0
     finally:
-        _stop(proc)
+        # A second Ctrl-C (or one forwarded by a wrapper) must not cut the shutdown short.
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            _stop(proc)
+        finally:
+            signal.signal(signal.SIGINT, previous)
 
 
 def _stop(proc: subprocess.Popen) -> None:
@@ -136,12 +152,13 @@ def _stop(proc: subprocess.Popen) -> None:
         proc.wait(5)
 
 
-def lab(folder: Path, *, port: Optional[int] = None, tasks: int = 300, open_browser: bool = True,
+def lab(folder: Path, *, board: Optional[Path] = None, port: Optional[int] = None,
+        tasks: int = 300, open_browser: bool = True,
         echo: Callable[[str], None] = print) -> int:
-    """Open JupyterLab on the quickstart notebook with a demo board in ``folder``."""
+    """Open JupyterLab on the quickstart notebook in ``folder``, on ``board`` or a demo board."""
     require("jupyterlab")
     folder = folder.absolute()
-    board = prepare_workspace(folder, tasks=tasks, echo=echo)
+    board = prepare_workspace(folder, board=board, tasks=tasks, echo=echo)
     port = port or free_port()
     token = secrets.token_hex(16)
     base = f"http://127.0.0.1:{port}"
@@ -151,12 +168,14 @@ def lab(folder: Path, *, port: Optional[int] = None, tasks: int = 300, open_brow
                       open_browser=open_browser)
 
 
-def serve(folder: Path, *, port: Optional[int] = None, tasks: int = 300, open_browser: bool = False,
+def serve(folder: Path, *, board: Optional[Path] = None, port: Optional[int] = None,
+        tasks: int = 300, open_browser: bool = False,
           echo: Callable[[str], None] = print) -> int:
-    """Serve the live demo notebook as a standalone page through Voila."""
+    """Serve the live demo notebook as a standalone page through Voila, on ``board`` or a demo
+    board."""
     require("voila")
     folder = folder.absolute()
-    board = prepare_workspace(folder, tasks=tasks, echo=echo)
+    board = prepare_workspace(folder, board=board, tasks=tasks, echo=echo)
     port = port or free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "KANBAN_DB": str(board)}
