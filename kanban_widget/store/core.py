@@ -233,10 +233,16 @@ class StoreBase:
                         if self._conn.in_transaction:
                             self._conn.execute("ROLLBACK")
 
-    def _query(self, sql: str, params: tuple | list | dict = ()) -> list[sqlite3.Row]:
+    def _query(self, sql: str, params: tuple | list | dict = (), *,
+               plain: bool = False) -> list:
+        """Run one read and return its rows (``sqlite3.Row``, or tuples with ``plain``), with
+        SQLite's lock and damage errors turned into the store's own."""
         with self._lock:
             try:
-                return self._conn.execute(sql, params).fetchall()
+                cursor = self._conn.cursor()
+                if plain:
+                    cursor.row_factory = None
+                return cursor.execute(sql, params).fetchall()
             except sqlite3.DatabaseError as exc:
                 error = translate(exc, self.path)
                 if error is exc:

@@ -97,21 +97,23 @@ class Event:
 
     @classmethod
     def from_row(cls, row: Any) -> "Event":
+        """An event from a ``sqlite3.Row`` of ``task_events`` (``run_id`` only on v1.1+)."""
         keys = row.keys()
+        return cls.from_values(row["id"], row["task_id"], row["kind"], row["payload"],
+                               row["created_at"], row["run_id"] if "run_id" in keys else None)
+
+    @classmethod
+    def from_values(cls, id: int, task_id: str, kind: str, payload: Optional[str],
+                    created_at: int, run_id: Optional[int] = None) -> "Event":
+        """An event from its stored values: the payload decoded (an undecodable one is kept
+        as None, a non-object one as ``{"value": ...}``), an old kind read as its new name."""
         try:
-            payload = json.loads(row["payload"]) if row["payload"] else None
+            decoded = json.loads(payload) if payload else None
         except (TypeError, ValueError):
-            payload = None  # an undecodable payload is kept as an event without one
-        if payload is not None and not isinstance(payload, dict):
-            payload = {"value": payload}
-        return cls(
-            id=row["id"],
-            task_id=row["task_id"],
-            kind=EVENT_ALIASES.get(row["kind"], row["kind"]),
-            payload=payload,
-            created_at=row["created_at"],
-            run_id=row["run_id"] if "run_id" in keys else None,
-        )
+            decoded = None
+        if decoded is not None and not isinstance(decoded, dict):
+            decoded = {"value": decoded}
+        return cls(id, task_id, EVENT_ALIASES.get(kind, kind), decoded, created_at, run_id)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -476,9 +476,19 @@ class TaskVerbs:
 
     def events_since(self, cursor: int, limit: int = 1000) -> list[Event]:
         """Up to ``limit`` events with an id above ``cursor``, in id order: the live feed."""
-        rows = self._query(
-            "SELECT * FROM task_events WHERE id > ? ORDER BY id LIMIT ?", (int(cursor), int(limit)))
-        return [Event.from_row(r) for r in rows]
+        rows = self._query(  # plain tuples: this feeds the live board
+            f"SELECT {self._event_columns()} FROM task_events WHERE id > ? ORDER BY id LIMIT ?",
+            (int(cursor), int(limit)), plain=True)
+        from_values = Event.from_values
+        return [from_values(*r) for r in rows]
+
+    def _event_columns(self) -> str:
+        """The columns :meth:`Event.from_values` takes, ``run_id`` read where the board has it
+        (Hermes v1.1 added it)."""
+        if getattr(self, "_has_run_id", None) is None:
+            names = {r[1] for r in self._query("PRAGMA table_info(task_events)")}
+            self._has_run_id = "run_id" in names
+        return "id, task_id, kind, payload, created_at, " + ("run_id" if self._has_run_id else "NULL")
 
 
 def _clean_title(title) -> str:
