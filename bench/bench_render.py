@@ -25,6 +25,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from _machine import cpu_model  # bench/ is on sys.path when a bench runs
+
 REPO = Path(__file__).resolve().parents[1]
 BUNDLE = REPO / "kanban_widget" / "static" / "widget.js"
 RESULTS = REPO / "bench" / "results" / "render.md"
@@ -62,14 +64,7 @@ def free_port() -> int:
 
 
 def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_model()
     try:
         chromium = subprocess.run([CHROMIUM, "--version"], capture_output=True, text=True,
                                   timeout=30).stdout.strip().splitlines()[-1]

@@ -28,13 +28,10 @@ It also times ``build_demo`` at 300 tasks (median of the runs) and at 100,000 ta
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
-import platform
 import random
 import shutil
-import socket
 import sqlite3
 import statistics
 import sys
@@ -42,6 +39,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Callable
+
+from _machine import machine_info  # bench/ is on sys.path when a bench runs
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -467,21 +466,7 @@ def run_demo(runs: int, big: int, folder: Path, echo: Callable[[str], None]) -> 
 
 
 def machine() -> dict:
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        cpu = platform.processor() or cpu
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    return {
-        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "host": socket.gethostname(), "nproc": os.cpu_count(), "cpu": cpu,
-        "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
-        "platform": platform.platform(), "load": load,
-    }
+    return machine_info()
 
 
 def write_results(rows: list[dict], demo_rows: list[dict], info: dict, runs: int,

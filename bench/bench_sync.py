@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import sqlite3
 import statistics
@@ -24,6 +23,8 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+
+from _machine import machine_info  # bench/ is on sys.path when a bench runs
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -171,7 +172,7 @@ def latency_case(lab, browser, n_tasks: int, moves: int, hermes: bool) -> list[f
         return latencies
     finally:
         context.close()
-        lab.http(f"/api/sessions", timeout=5)
+        lab.http("/api/sessions", timeout=5)
 
 
 def pct(values: list[float], q: float) -> float:
@@ -180,10 +181,9 @@ def pct(values: list[float], q: float) -> float:
 
 
 def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
-                if line.startswith("model name")), platform.processor())
-    return (f"{os.cpu_count()} cores, {cpu}; Python {platform.python_version()}, "
-            f"SQLite {sqlite3.sqlite_version}; {time.strftime('%Y-%m-%d')}")
+    info = machine_info()
+    return (f"{info['nproc']} cores, {info['cpu']}; Python {info['python']}, "
+            f"SQLite {info['sqlite']}; {info['date']}")
 
 
 def main() -> None:

@@ -21,7 +21,7 @@ import sqlite3
 import threading
 import time
 import weakref
-from typing import Callable, Optional
+from typing import Optional
 
 from .board import BoardState
 from .store import KanbanError, Store

@@ -1,6 +1,5 @@
 """The example notebooks run top to bottom in a real kernel on a fresh demo board."""
 
-import os
 import shutil
 from pathlib import Path
 
