@@ -22,7 +22,6 @@ import heapq
 import math
 import os
 import random
-import sqlite3
 import time
 from pathlib import Path
 from typing import Callable, Optional
@@ -370,11 +369,7 @@ class _Simulation:
             self.at(plan.created, "create", plan.index)
         self.at(self.end - 150 * MINUTE, "present", 0)
         step = max(1, len(plans) // 100)
-        analyze_at = [n for n in (2_000, 20_000) if n < len(plans)]
         while self.heap:
-            if analyze_at and self.created >= analyze_at[0]:
-                analyze_at.pop(0)
-                self.analyze()
             with self.store.atomic():
                 for _ in range(COMMIT_EVERY):
                     if not self.heap:
@@ -388,20 +383,8 @@ class _Simulation:
         with self.store.atomic():
             for task in self.store.list_tasks(status="running"):
                 self.store.heartbeat_claim(task.id, ttl_seconds=FINAL_TTL, claimer=task.claim_lock)
-        self.analyze()
         if self.progress:
             self.progress(len(plans), len(plans))
-
-    def analyze(self) -> None:
-        """Give SQLite's planner statistics of the board so far (``ANALYZE``, from a second
-        connection between transactions). Without them it answers "which children of this
-        task are todo" by scanning every todo task, so each completion costs O(board)."""
-        conn = sqlite3.connect(self.store.path, timeout=self.store.busy_timeout)
-        try:
-            conn.execute("ANALYZE")
-            conn.commit()
-        finally:
-            conn.close()
 
     # helpers
 
