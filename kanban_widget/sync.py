@@ -1,7 +1,7 @@
 """The tail thread: notices commits to the board file and publishes small patches.
 
 One daemon thread per widget. It asks SQLite ``PRAGMA data_version`` on its own read
-connection every 5 ms while the board is busy and every 25 ms once it has been quiet for two
+connection every 5 ms while the board is busy and every 40 ms once it has been quiet for two
 seconds (a cheap check whose value changes whenever another connection commits), and only then
 reads the new events and the cards they touch
 (:meth:`BoardState.poll`). Sends are coalesced: at most one every ``min_interval`` seconds, so a
@@ -44,7 +44,7 @@ class TailThread(threading.Thread):
         publish: str = "_publish_patch",
         on_error: str = "_report_sync_error",
         poll_interval: float = 0.005,
-        idle_interval: float = 0.025,
+        idle_interval: float = 0.04,
         idle_after: float = 2.0,
         min_interval: float = 0.05,
         fail_after: float = 3.0,
