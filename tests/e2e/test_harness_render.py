@@ -44,7 +44,9 @@ def test_card_badges_and_staleness(harness):
     pill = card.locator("[data-progress]")
     assert pill.inner_text() == "1/1"
     assert "kb-progress-full" in pill.get_attribute("class")
-    assert "@ann" in card.inner_text() and "💬 1" in card.inner_text() and "↔ 1" in card.inner_text()
+    assert "@ann" in card.inner_text() and "↔ 1" in card.inner_text()
+    comments = card.locator('.kb-meta-count[title="1 comments"]')
+    assert comments.inner_text().strip() == "1" and comments.locator("svg.kb-icon").count() == 1
     assert card.locator(".kb-age").inner_text() == "2h"
     assert "unassigned" in harness.card("t_kid00001").inner_text()
     assert harness.card("t_kid00001").locator(".kb-prio").count() == 0
