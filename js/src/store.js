@@ -6,6 +6,7 @@ import { FROM_PYTHON, REQUEST, TRAIT, WRITE_REQUESTS, BULK_ACTION } from "./prot
 import {
   applyPatch, effectiveCard, normalizeBoard, patchDisposition, statusLabel,
 } from "./state.js";
+import { bulkOutcome, bulkSummary } from "./bulk.js";
 
 const pagePrefix = Math.random().toString(36).slice(2, 7);
 let requestCounter = 0;
@@ -229,14 +230,14 @@ export function createBoardStore(model, { requestTimeoutMs = 30_000 } = {}) {
     const fields = { task_ids: taskIds, action };
     if (value !== undefined) fields.value = value;
     const reply = await request(REQUEST.BULK, fields);
-    const results = reply.ok && reply.result && Array.isArray(reply.result.results) ? reply.result.results : null;
-    const okIds = new Set(results ? results.filter((r) => r.ok).map((r) => r.task_id) : []);
+    const outcome = bulkOutcome(reply);
     for (const [id, token] of tokens) {
+      // A later move of the same card owns its override now: leave it alone.
       if (overrides.get(id)?.token !== token) continue;
-      if (okIds.has(id)) confirmLater(id, token);
+      if (outcome.okIds.has(id)) confirmLater(id, token);
       else setOverride(id, null);
     }
-    if (!reply.ok) addNotice(`Bulk ${action} failed: ${reply.error}`);
+    if (!reply.ok) addNotice(bulkSummary(action, outcome));
     changed();
     return reply;
   }

@@ -90,6 +90,35 @@ describe("optimistic moves", () => {
     expect(store.getCard("a").status).toBe("done");
   });
 
+  it("sends a group as one bulk request; each failed card goes back to its own column", async () => {
+    const { model, store } = setup([
+      card("a", { status: "ready" }), card("b", { status: "todo" }), card("c", { status: "triage" }),
+    ]);
+    const done = store.bulk(["a", "b", "c"], "move", "running");
+    expect(["a", "b", "c"].map((id) => store.getCard(id).status)).toEqual(["running", "running", "running"]);
+    expect(model.sent).toHaveLength(1);
+    expect(model.sent[0]).toMatchObject({ type: "bulk", task_ids: ["a", "b", "c"], action: "move", value: "running" });
+    reply(model, 0, { ok: true, result: { results: [
+      { task_id: "a", ok: false, error: "no" }, { task_id: "b", ok: true }, { task_id: "c", ok: false, error: "no" },
+    ] } });
+    await done;
+    expect(["a", "b", "c"].map((id) => store.getCard(id).status)).toEqual(["ready", "running", "triage"]);
+    expect(store.notices).toEqual([]); // per-card failures are the caller's report, not a banner notice
+  });
+
+  it("a whole failed bulk puts every card back, except one moved again meanwhile", async () => {
+    const { model, store } = setup();
+    const first = store.bulk(["a", "b"], "move", "running");
+    const second = store.move("a", "review");
+    reply(model, 0, { ok: false, error: "busy", code: "BoardBusy" });
+    await first;
+    expect(store.getCard("a").status).toBe("review");
+    expect(store.getCard("b").status).toBe("todo");
+    expect(store.notices.map((n) => n.text)).toEqual(["Bulk move failed: busy"]);
+    reply(model, 1, { ok: true, result: { card: card("a", { status: "review" }) } });
+    await second;
+  });
+
   it("refuses writes locally on a read-only board", async () => {
     const { model, store } = setup();
     model.state.read_only = true;
