@@ -10,10 +10,11 @@ const SCROLL_STEP = 14;
 /**
  * @param {HTMLElement} root the view's root element
  * @param {{onDrop: (taskId: string, status: string, lane: string | null) => void, enabled: () => boolean,
- *          scroller: () => HTMLElement | null}} opts
+ *          scroller: () => HTMLElement | null, group?: (taskId: string) => string[]}} opts
+ *   `group` names the cards a drag of `taskId` carries (the selection); the ghost shows their count.
  */
-export function createDragController(root, { onDrop, enabled, scroller }) {
-  let drag = null; // {id, card, pointerId, startX, startY, started, ghost, dx, dy, target}
+export function createDragController(root, { onDrop, enabled, scroller, group = (id) => [id] }) {
+  let drag = null; // {id, card, pointerId, startX, startY, started, ghost, dx, dy, target, carried}
   let suppressClick = false;
 
   function columnAt(x, y) {
@@ -29,6 +30,23 @@ export function createDragController(root, { onDrop, enabled, scroller }) {
     if (col) col.classList.add("kb-drop-target");
   }
 
+  /** The rendered cards of this view among `ids` (a column may not show all of its cards). */
+  function cardsOf(ids) {
+    const want = new Set(ids);
+    return [...root.querySelectorAll("[data-task-id]")].filter((el) => want.has(el.getAttribute("data-task-id")));
+  }
+
+  /** A ghost for a group: stacked, with the number of cards it carries. */
+  function markGroup(ghost, n) {
+    const badge = root.ownerDocument.createElement("span");
+    badge.className = "kb-ghost-count";
+    badge.setAttribute("data-drag-count", String(n));
+    badge.setAttribute("aria-hidden", "true");
+    badge.textContent = String(n);
+    ghost.classList.add("kb-ghost-stack");
+    ghost.appendChild(badge);
+  }
+
   function start() {
     const rect = drag.card.getBoundingClientRect();
     drag.dx = drag.startX - rect.left;
@@ -40,13 +58,17 @@ export function createDragController(root, { onDrop, enabled, scroller }) {
     ghost.removeAttribute("tabindex");
     ghost.classList.add("kb-ghost");
     ghost.style.width = `${rect.width}px`;
+    const ids = group(drag.id);
+    if (ids.length > 1) markGroup(ghost, ids.length);
+    // Every carried card is dimmed where it stands, not only the one under the pointer.
+    drag.carried = ids.length > 1 ? cardsOf(ids) : [drag.card];
     layer.appendChild(ghost);
     root.ownerDocument.body.appendChild(layer);
     drag.layer = layer;
     drag.ghost = ghost;
     drag.started = true;
     root.ownerDocument.addEventListener("keydown", onKey, true);
-    drag.card.classList.add("kb-dragging");
+    for (const el of drag.carried) el.classList.add("kb-dragging");
     root.setAttribute("data-dragging", drag.id);
   }
 
@@ -87,7 +109,7 @@ export function createDragController(root, { onDrop, enabled, scroller }) {
     doc.removeEventListener("keydown", onKey, true);
     if (!d.started) return;
     if (d.target) d.target.classList.remove("kb-drop-target");
-    d.card.classList.remove("kb-dragging");
+    for (const el of d.carried) el.classList.remove("kb-dragging");
     if (d.layer) d.layer.remove();
     root.removeAttribute("data-dragging");
     // The click that ends a drag (dispatched right after pointerup) must not open the drawer.

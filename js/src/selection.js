@@ -40,3 +40,23 @@ export function selectionState(selected, ids) {
   for (const x of ids) if (set.has(x)) n++;
   return n === 0 ? "none" : n === ids.length ? "all" : "some";
 }
+
+/**
+ * The cards a drag (or Shift+arrow) of card `id` carries: the whole selection when `id` is part
+ * of it, else `id` alone — grabbing an unselected card must not drag the selection along.
+ */
+export function dragGroup(selected, id) {
+  return selected.includes(id) ? [...selected] : [id];
+}
+
+/**
+ * The ids that a drop of `id` into `status` actually moves: its drag group minus cards no longer
+ * on the board and cards already in `status` (`statusOf(id)` → status, or null when gone).
+ * A selection spread over several columns thus lands in one column without no-op requests.
+ */
+export function idsToMove(selected, id, status, statusOf) {
+  return dragGroup(selected, id).filter((x) => {
+    const from = statusOf(x);
+    return from != null && from !== status;
+  });
+}

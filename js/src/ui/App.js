@@ -10,7 +10,9 @@ import { useViewState } from "./view-state.js";
 import { createDragController } from "../drag.js";
 import { BULK_ACTION, REQUEST, TRAIT, UNASSIGNED } from "../protocol.js";
 import { adjacentStatus, CONFIRM_STATUSES, groupBoard, laneName, serverNow } from "../state.js";
-import { selectRange, toggleAll, toggleId } from "../selection.js";
+import { dragGroup, idsToMove, selectRange, toggleAll, toggleId } from "../selection.js";
+import { bulkOutcome, bulkSummary } from "../bulk.js";
+import { trapTab } from "./focus.js";
 
 const CLOCK_MS = 30_000;
 // `focusId` values that are not card ids: focus the open drawer, or the board itself.
@@ -59,12 +61,15 @@ export function App({ store, traits, writeTrait, root }) {
       onDrop: (id, status, lane) => {
         const card = store.getCard(id);
         if (!card) return;
-        if (card.status !== status) actions.requestMove([id], status);
-        // In lanes by assignee, dropping into another lane reassigns the card.
-        if (lane !== null && cur.current.traits[TRAIT.LANES] && lane !== laneName(card)) {
+        actions.moveCards(id, status);
+        // In lanes by assignee, dropping one card into another lane reassigns it. A group keeps
+        // its assignees: one drop point cannot say who each of several cards should go to.
+        const single = dragGroup(cur.current.selected, id).length === 1;
+        if (single && lane !== null && cur.current.traits[TRAIT.LANES] && lane !== laneName(card)) {
           actions.reassign(id, lane === UNASSIGNED ? null : lane);
         }
       },
+      group: (id) => dragGroup(cur.current.selected, id),
       enabled: () => !cur.current.readOnly && !cur.current.view.dialog,
       scroller: () => scroller.current,
     });
@@ -144,9 +149,13 @@ function columnIds(grouped, status) {
   return ids;
 }
 
-/** After a dialog: back to the drawer it came from, else to the card it was about. */
+/**
+ * After a dialog: back to the drawer it came from, else to the card the keyboard move started
+ * on, else to the card it was about.
+ */
 function focusAfterDialog(dialog, view) {
   if (view.drawerId) return FOCUS_DRAWER;
+  if (dialog && dialog.focusId) return dialog.focusId;
   return dialog && dialog.taskIds.length === 1 ? dialog.taskIds[0] : FOCUS_BOARD;
 }
 
@@ -164,43 +173,64 @@ function makeActions({ store, cur, update, showMore, writeTrait }) {
   const setSelected = (ids) => writeTrait(TRAIT.SELECTED, ids);
   const setAnchor = (card) => update({ anchors: { ...cur.current.view.anchors, [card.status]: card.id } });
 
-  async function runBulk(ids, action, value) {
+  /**
+   * One `bulk` request; the report lists the cards that failed. The bulk bar then selects just
+   * those, ready for another try; a group moved by drag or keyboard (`keepSelection`) stays
+   * selected, so Shift+→ pressed again moves the same group on.
+   */
+  async function runBulk(ids, action, value, { keepSelection = false } = {}) {
     update({ bulkReport: null });
-    const reply = await store.bulk(ids, action, value);
-    if (!reply.ok) {
-      update({ bulkReport: { summary: `Bulk ${action} failed: ${reply.error}`, failures: [] } });
-      return;
-    }
-    const results = (reply.result && reply.result.results) || [];
-    const failures = results.filter((r) => !r.ok);
-    const summary = failures.length
-      ? `Bulk ${action}: ${failures.length} of ${results.length} failed`
-      : `Bulk ${action}: ${results.length} done`;
-    update({ bulkReport: { summary, failures } });
-    setSelected(failures.map((f) => f.task_id));
+    const outcome = bulkOutcome(await store.bulk(ids, action, value));
+    update({ bulkReport: { summary: bulkSummary(action, outcome), failures: outcome.failures } });
+    if (outcome.ok && !keepSelection) setSelected(outcome.failures.map((f) => f.task_id));
   }
 
-  function doMove(taskIds, status, extra = {}) {
+  /** Carry out a move {taskIds, status, keepSelection?}; `extra` is the dialog's result/reason. */
+  function doMove({ taskIds, status, keepSelection }, extra = {}) {
     if (taskIds.length === 1) return store.move(taskIds[0], status, extra);
-    return status === "archived" ? runBulk(taskIds, BULK_ACTION.ARCHIVE) : runBulk(taskIds, BULK_ACTION.MOVE, status);
+    const [action, value] = status === "archived" ? [BULK_ACTION.ARCHIVE] : [BULK_ACTION.MOVE, status];
+    return runBulk(taskIds, action, value, { keepSelection });
   }
+
+  const statusOf = (id) => store.getCard(id)?.status ?? null;
 
   const actions = {
     writeTrait,
     showMore,
     setCreate: (status) => update({ createIn: status }),
-    openDrawer: (id) => update({ drawerId: id }),
-    closeDrawer: () => update({ drawerId: null, focusId: cur.current.view.drawerId }),
+    // The drawer takes the focus (Tab then stays inside it, see keyDown) and gives it back to
+    // the card that opened it; a link followed inside the drawer keeps that card as the opener.
+    openDrawer: (id) => update({ drawerId: id, focusId: FOCUS_DRAWER }),
+    openFromCard: (id) => update({ drawerId: id, drawerOpener: id, focusId: FOCUS_DRAWER }),
+    closeDrawer() {
+      const { drawerId, drawerOpener } = cur.current.view;
+      update({ drawerId: null, drawerOpener: null, focusId: drawerOpener || drawerId });
+    },
 
-    requestMove(taskIds, status) {
+    /**
+     * Move `taskIds` to `status`, asking first for done/blocked/archived (once for them all).
+     * `focusId`: the card to focus afterwards (keyboard moves); `keepSelection`: see runBulk.
+     */
+    requestMove(taskIds, status, { focusId = null, keepSelection = false } = {}) {
       if (cur.current.readOnly || !taskIds.length) return;
-      if (CONFIRM_STATUSES.has(status)) update({ dialog: { kind: "move", taskIds, status } });
-      else doMove(taskIds, status);
+      const move = { kind: "move", taskIds, status, focusId, keepSelection };
+      if (CONFIRM_STATUSES.has(status)) {
+        update({ dialog: move });
+        return;
+      }
+      if (focusId) update({ focusId });
+      doMove(move);
+    },
+    /** Drag or Shift+arrow of card `id`: moves the whole selection when `id` is part of it. */
+    moveCards(id, status, { focusId = null } = {}) {
+      const { selected } = cur.current;
+      const keepSelection = dragGroup(selected, id).length > 1;
+      actions.requestMove(idsToMove(selected, id, status, statusOf), status, { focusId, keepSelection });
     },
     confirmDialog(extra) {
       const d = cur.current.view.dialog;
       update({ dialog: null, focusId: focusAfterDialog(d, cur.current.view) });
-      if (d) doMove(d.taskIds, d.status, extra);
+      if (d) doMove(d, extra);
     },
     cancelDialog() {
       const d = cur.current.view.dialog;
@@ -219,7 +249,7 @@ function makeActions({ store, cur, update, showMore, writeTrait }) {
         setSelected(selectRange(selected, ordered, anchors[card.status], card.id));
         if (!anchors[card.status]) setAnchor(card);
       } else {
-        update({ drawerId: card.id });
+        actions.openFromCard(card.id);
         setAnchor(card);
       }
     },
@@ -273,6 +303,12 @@ function makeActions({ store, cur, update, showMore, writeTrait }) {
 
     keyDown(e) {
       const { view, statuses, grouped, selected } = cur.current;
+      if (e.key === "Tab" && view.drawerId && !view.dialog) {
+        // The open drawer keeps the focus (a dialog on top traps it itself).
+        const drawer = e.currentTarget.querySelector("[data-drawer]");
+        if (drawer) trapTab(e, drawer);
+        return;
+      }
       if (e.key === "Escape") {
         if (view.dialog) actions.cancelDialog();
         else if (view.drawerId) actions.closeDrawer();
@@ -291,10 +327,7 @@ function makeActions({ store, cur, update, showMore, writeTrait }) {
       if (moveStep) {
         e.preventDefault();
         const target = adjacentStatus(statuses, status, moveStep);
-        if (target && !cur.current.readOnly) {
-          update({ focusId: id });
-          actions.requestMove([id], target);
-        }
+        if (target) actions.moveCards(id, target, { focusId: id });
         return;
       }
       if (e.key === "ArrowDown" || e.key === "ArrowUp") {
@@ -318,7 +351,7 @@ function makeActions({ store, cur, update, showMore, writeTrait }) {
         }
       } else if (e.key === "Enter") {
         e.preventDefault();
-        update({ drawerId: id });
+        actions.openFromCard(id);
       } else if (e.key === " ") {
         e.preventDefault();
         setSelected(toggleId(selected, id));

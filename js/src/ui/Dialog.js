@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { html } from "./html.js";
+import { trapTab } from "./focus.js";
 import { statusLabel } from "../state.js";
 
 const TEXT = {
@@ -26,11 +27,7 @@ export function ConfirmDialog({ dialog, onConfirm, onCancel }) {
   function onKeyDown(e) {
     if (e.key === "Tab") {
       // Keep the focus inside the dialog while it is open.
-      const items = [...e.currentTarget.querySelectorAll("textarea, button")];
-      const i = items.indexOf(e.target);
-      const j = e.shiftKey ? (i <= 0 ? items.length - 1 : i - 1) : (i + 1) % items.length;
-      e.preventDefault();
-      items[j].focus();
+      trapTab(e, e.currentTarget);
       return;
     }
     if (e.key === "Escape") { e.preventDefault(); e.stopPropagation(); onCancel(); }

@@ -6,7 +6,8 @@ export const PAGE_SIZE = 50;
 
 const initial = {
   drawerId: null,
-  dialog: null, // {kind: "move", taskIds, status, bulk?} | null
+  drawerOpener: null, // the card that opened the drawer: it gets the focus back on close
+  dialog: null, // {kind: "move", taskIds, status, focusId?, keepSelection?} | null
   createIn: null, // status of the column showing the inline create form
   limits: {}, // "status|lane" → cards shown
   anchors: {}, // status → the last card clicked in that column, where shift-click ranges start
