@@ -78,13 +78,16 @@ function DrawerBody({ task, detail, columns, assignees, readOnly, now, run, acti
   const [allEvents, setAllEvents] = useState(false);
   const listId = useRef(uniqueId("kb-drawer-assignees")).current;
 
-  // Follow the store when the field is not being edited.
+  // Follow the store when the field is not being edited. The updates are functional: they
+  // compare with the field's value now, not this render's, because typing can land between
+  // the render and this (deferred) effect and must not be overwritten.
   const last = useRef(task);
   useEffect(() => {
     const prev = last.current;
-    if (title === (prev.title || "")) setTitle(task.title || "");
-    if (assignee === (prev.assignee || "")) setAssignee(task.assignee || "");
-    if (priority === String(prev.priority ?? 0)) setPriority(String(task.priority ?? 0));
+    const follow = (set, before, after) => set((value) => (value === before ? after : value));
+    follow(setTitle, prev.title || "", task.title || "");
+    follow(setAssignee, prev.assignee || "", task.assignee || "");
+    follow(setPriority, String(prev.priority ?? 0), String(task.priority ?? 0));
     if (!editingBody) setBody(task.body || "");
     last.current = task;
   }, [task]);
