@@ -12,13 +12,18 @@ def center(box):
     return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
 
 
-def mouse_drag(page, source, target, steps=12):
+def drag_over(page, source, target, steps=12):
+    """Press on `source` and move over `target` without releasing: the drag is under way."""
     sx, sy = center(source.bounding_box())
     tx, ty = center(target.bounding_box())
     page.mouse.move(sx, sy)
     page.mouse.down()
     for i in range(1, steps + 1):
         page.mouse.move(sx + (tx - sx) * i / steps, sy + (ty - sy) * i / steps)
+
+
+def mouse_drag(page, source, target, steps=12):
+    drag_over(page, source, target, steps)
     page.mouse.up()
 
 
@@ -195,12 +200,7 @@ def test_drop_into_another_lane_reassigns(harness):
 def test_escape_cancels_a_drag(harness):
     harness.boot()
     page = harness.page
-    sx, sy = center(harness.card("t_ready001").bounding_box())
-    tx, ty = center(harness.column("running").bounding_box())
-    page.mouse.move(sx, sy)
-    page.mouse.down()
-    for i in range(1, 11):
-        page.mouse.move(sx + (tx - sx) * i / 10, sy + (ty - sy) * i / 10)
+    drag_over(page, harness.card("t_ready001"), harness.column("running"), steps=10)
     expect(harness.column("running")).to_have_class("kb-column kb-col-running kb-drop-target")
     page.keyboard.press("Escape")
     page.mouse.up()

@@ -4,7 +4,7 @@ import { SEARCH_DEBOUNCE_MS } from "../sync.js";
 
 /** Filters (synced traits), the dispatch button and the read-only notice. */
 const KEYS_HELP = "On a focused card: arrows move the focus; [ and ] (or Shift+←/→) move the card one "
-  + "column; Enter opens it; Space selects it; Ctrl/Cmd+A selects its column. Escape closes "
+  + "column (a selected card takes the whole selection along, as dragging it does); Enter opens it; Space selects it; Ctrl/Cmd+A selects its column. Escape closes "
   + "the dialog, the drawer or the create form. Ctrl/Cmd-click toggles a card, Shift-click "
   + "selects a range in its column.";
 
