@@ -23,6 +23,17 @@ def statuses(harness, *ids):
     return [harness.card_status(tid) for tid in ids]
 
 
+def expect_in(harness, status, ids, **kw):
+    for tid in ids:
+        expect(harness.card(tid)).to_have_attribute("data-status", status, **kw)
+
+
+def press_on(harness, task_id, key):
+    """Focus a card and press `key` on it."""
+    harness.card(task_id).focus()
+    harness.page.keyboard.press(key)
+
+
 def test_group_drag_moves_the_selection_and_snaps_back_the_refused_card(harness):
     harness.boot({"tasks": sample_tasks(), "links": SAMPLE_LINKS, "kernel": {"replyDelayMs": 400}})
     page, root = harness.page, harness.root()
@@ -38,8 +49,7 @@ def test_group_drag_moves_the_selection_and_snaps_back_the_refused_card(harness)
     page.mouse.up()
 
     # optimistic: all three land at once, before the reply ...
-    for tid in group:
-        expect(harness.card(tid)).to_have_attribute("data-status", "ready", timeout=300)
+    expect_in(harness, "ready", group, timeout=300)
     # ... in ONE bulk request
     (bulk,) = harness.sent(type_="bulk")
     assert {k: bulk[k] for k in ("type", "action", "value")} == {"type": "bulk", "action": "move", "value": "ready"}
@@ -96,8 +106,7 @@ def test_group_move_to_done_asks_once(harness):
     expect(dialog).to_contain_text("Mark 3 tasks as done?")
     dialog.locator("[data-dialog-confirm]").click()
     expect(dialog).to_have_count(0)
-    for tid in group:
-        expect(harness.card(tid)).to_have_attribute("data-status", "done")
+    expect_in(harness, "done", group)
     (bulk,) = harness.sent(type_="bulk")
     assert (bulk["action"], bulk["value"], sorted(bulk["task_ids"])) == ("move", "done", sorted(group))
     assert harness.sent(type_="move") == []
@@ -108,16 +117,13 @@ def test_group_move_to_done_asks_once(harness):
 def test_keyboard_moves_the_selection_as_a_group(harness):
     harness.boot()
     page, root = harness.page, harness.root()
-    harness.card("t_ready001").focus()
-    page.keyboard.press("Space")
-    harness.card("t_ready003").focus()
-    page.keyboard.press("Space")
-    assert sorted(harness.trait("selected")) == ["t_ready001", "t_ready003"]
+    group = ("t_ready001", "t_ready003")
+    for tid in group:
+        press_on(harness, tid, "Space")
+    assert sorted(harness.trait("selected")) == list(group)
 
-    harness.card("t_ready001").focus()
-    page.keyboard.press("Shift+ArrowRight")  # ready → running, both cards
-    for tid in ("t_ready001", "t_ready003"):
-        expect(harness.card(tid)).to_have_attribute("data-status", "running")
+    press_on(harness, "t_ready001", "Shift+ArrowRight")  # ready → running, both cards
+    expect_in(harness, "running", group)
     expect(harness.card("t_ready001")).to_be_focused()
     assert harness.card_status("t_ready002") == "ready"
 
@@ -128,25 +134,20 @@ def test_keyboard_moves_the_selection_as_a_group(harness):
     expect(dialog.locator("[data-dialog-confirm]")).to_be_focused()
     page.keyboard.press("Enter")
     expect(dialog).to_have_count(0)
-    for tid in ("t_ready001", "t_ready003"):
-        expect(harness.card(tid)).to_have_attribute("data-status", "blocked")
+    expect_in(harness, "blocked", group)
     expect(harness.card("t_ready001")).to_be_focused()
 
     # Shift+← brings the group back one column
     page.keyboard.press("Shift+ArrowLeft")
-    for tid in ("t_ready001", "t_ready003"):
-        expect(harness.card(tid)).to_have_attribute("data-status", "running")
+    expect_in(harness, "running", group)
     bulk = harness.sent(type_="bulk")
-    assert [(m["value"], sorted(m["task_ids"])) for m in bulk] == [
-        ("running", ["t_ready001", "t_ready003"]),
-        ("blocked", ["t_ready001", "t_ready003"]),
-        ("running", ["t_ready001", "t_ready003"]),
+    assert [(m["value"], tuple(sorted(m["task_ids"]))) for m in bulk] == [
+        ("running", group), ("blocked", group), ("running", group),
     ]
     assert harness.sent(type_="move") == []
 
     # an unselected card still moves alone
-    harness.card("t_triage01").focus()
-    page.keyboard.press("Shift+ArrowRight")
+    press_on(harness, "t_triage01", "Shift+ArrowRight")
     expect(harness.card("t_triage01")).to_have_attribute("data-status", "todo")
     assert [m["task_id"] for m in harness.sent(type_="move")] == ["t_triage01"]
     assert page.errors == []
@@ -155,8 +156,7 @@ def test_keyboard_moves_the_selection_as_a_group(harness):
 def test_drawer_keeps_tab_focus_and_returns_it_to_its_card(harness):
     harness.boot()
     page, root = harness.page, harness.root()
-    harness.card("t_triage01").focus()
-    page.keyboard.press("Enter")
+    press_on(harness, "t_triage01", "Enter")
     drawer = root.locator('[data-drawer="t_triage01"]')
     expect(drawer).to_be_visible()
     expect(drawer).to_be_focused()
