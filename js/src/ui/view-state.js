@@ -12,7 +12,7 @@ const initial = {
   limits: {}, // "status|lane" → cards shown
   anchors: {}, // status → the last card clicked in that column, where shift-click ranges start
   focusId: null, // card to focus after the next render (keyboard moves)
-  bulkReport: null, // {action, failures: [{task_id, error}], total}
+  bulkReport: null, // {summary, failures: [{task_id, error}]}: the last bulk request or group move
   dispatchReport: null, // {ok, text}
   busy: false,
 };
