@@ -65,10 +65,12 @@ def events(src, *, since=None, kinds: Union[str, Iterable[str], None] = None,
             "task_id": text(np.asarray(task_ids, dtype=object)[order]),
             "kind": text(np.asarray(kind, dtype=object)[order]),
             "created_at": utc(created[order]),
-            "payload": pd.Series(dicts, dtype=object),
+            "payload": pd.Series(dicts, dtype=object, copy=False),
         }
-        # An explicit dtype: pandas would otherwise scan each object column to infer one.
-        columns.update((f"payload.{key}", pd.Series(column, dtype=column.dtype))
+        # An explicit dtype: pandas would otherwise scan each object column to infer one. And
+        # copy=False: pandas 3 copies a numpy array handed to Series by default, which for an
+        # object column means a reference count bump per row.
+        columns.update((f"payload.{key}", pd.Series(column, dtype=column.dtype, copy=False))
                        for key, column in flat.items())
         return pd.DataFrame(columns, copy=False)
 
