@@ -5,6 +5,10 @@ random port and token, and settings that keep the page quiet (no news toast, no 
 cell in the DOM). ``open_notebook`` writes a notebook, opens it in a Playwright page, runs all
 cells and waits for the kernel to go idle. Used by ``tests/e2e/test_lab.py`` and
 ``bench/bench_sync.py``.
+
+``LabServer(root, app="notebook")`` starts Jupyter Notebook 7 instead, the same way (its lab-style
+options live on ``JupyterNotebookApp``); ``open_notebook`` then drives Notebook 7's page
+(``/notebooks/<name>``, Run → Run All Cells). Used by ``tests/e2e/test_notebook7.py``.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -33,6 +38,10 @@ SETTINGS = {
 }
 
 
+# app -> (module run with ``python -m``, the traitlets class its lab-style options live on)
+APPS = {"lab": ("jupyterlab", "LabApp"), "notebook": ("notebook", "JupyterNotebookApp")}
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -40,9 +49,14 @@ def _free_port() -> int:
 
 
 class LabServer:
-    """One JupyterLab server rooted at ``root`` (a folder the notebooks are written into)."""
+    """One JupyterLab server rooted at ``root`` (a folder the notebooks are written into); with
+    ``app="notebook"``, one Jupyter Notebook 7 server."""
 
-    def __init__(self, root: Path, env: dict | None = None, settings: dict | None = None):
+    def __init__(self, root: Path, env: dict | None = None, settings: dict | None = None,
+                 app: str = "lab"):
+        if app not in APPS:
+            raise ValueError(f"app must be one of {sorted(APPS)}, not {app!r}")
+        self.app = app
         self.root = Path(root)
         self.settings = {**SETTINGS, **(settings or {})}
         self.tmp = Path(tempfile.mkdtemp(prefix="kanban-lab-"))
@@ -61,13 +75,18 @@ class LabServer:
             path = self.tmp / "settings" / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(data))
-        cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={self.port}",
+        module, cls = APPS[self.app]
+        cmd = [sys.executable, "-m", module, "--no-browser", f"--port={self.port}",
                "--ServerApp.port_retries=0", "--ServerApp.ip=127.0.0.1",
                f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={self.root}",
-               "--LabApp.news_url=None",
-               "--LabApp.check_for_updates_class=jupyterlab.handlers.announcements.NeverCheckForUpdate",
-               f"--LabApp.user_settings_dir={self.tmp / 'settings'}",
-               f"--LabApp.workspaces_dir={self.tmp / 'workspaces'}"]
+               f"--{cls}.user_settings_dir={self.tmp / 'settings'}",
+               f"--{cls}.workspaces_dir={self.tmp / 'workspaces'}"]
+        if self.app == "lab":  # Notebook 7 has neither option (nor a news feed)
+            cmd += ["--LabApp.news_url=None",
+                    "--LabApp.check_for_updates_class="
+                    "jupyterlab.handlers.announcements.NeverCheckForUpdate"]
+        else:  # window.jupyterapp: the only way to tell "kernel connected" from "no kernel yet"
+            cmd.append("--JupyterNotebookApp.expose_app_in_browser=True")
         if os.geteuid() == 0:
             cmd.append("--allow-root")
         self.log = open(self.tmp / "server.log", "w")
@@ -76,7 +95,7 @@ class LabServer:
         deadline = time.monotonic() + timeout
         while True:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"jupyter lab exited ({self.proc.returncode}): "
+                raise RuntimeError(f"jupyter {self.app} exited ({self.proc.returncode}): "
                                    f"{(self.tmp / 'server.log').read_text()[-3000:]}")
             try:
                 if self.http("/api/status")[0] == 200:
@@ -84,7 +103,7 @@ class LabServer:
             except OSError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError(f"jupyter lab did not answer within {timeout} s")
+                raise RuntimeError(f"jupyter {self.app} did not answer within {timeout} s")
             time.sleep(0.2)
 
     def http(self, path: str, method: str = "GET", timeout: float = 2.0):
@@ -114,7 +133,11 @@ class LabServer:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def __enter__(self) -> "LabServer":
-        return self.start()
+        try:
+            return self.start()
+        except BaseException:  # a server that never answered is still a process to end
+            self.stop()
+            raise
 
     def __exit__(self, *exc) -> None:
         self.stop()
@@ -132,6 +155,8 @@ class LabServer:
     def open_notebook(self, page, name: str, n_cells: int, timeout: float = 90_000) -> None:
         """Open ``name`` in ``page``, run all cells, and wait until every one ran and the kernel
         is idle."""
+        if self.app == "notebook":
+            return self._open_in_notebook7(page, name, n_cells, timeout)
         page.goto(f"{self.base}/lab/tree/{name}?reset&token={self.token}",
                   wait_until="domcontentloaded", timeout=timeout)
         page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=timeout)
@@ -153,7 +178,42 @@ class LabServer:
             page.keyboard.press("Control+a")
             page.keyboard.insert_text(source)
         page.keyboard.press("Control+Enter")
-        wait_kernel_idle(page, timeout)
+        if self.app == "notebook":
+            wait_kernel_idle_notebook7(page, timeout)
+        else:
+            wait_kernel_idle(page, timeout)
+
+    def _open_in_notebook7(self, page, name: str, n_cells: int, timeout: float) -> None:
+        # Notebook 7 shows one document per page, at /notebooks/<path>, with no status bar.
+        page.goto(f"{self.base}/notebooks/{urllib.parse.quote(name)}?token={self.token}",
+                  wait_until="domcontentloaded", timeout=timeout)
+        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=timeout)
+        # Run All before the page holds a kernel would ask which kernel to use: wait for it.
+        wait_kernel_idle_notebook7(page, timeout)
+        page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+        page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
+        wait_prompts_numbered(page, n_cells, timeout)
+        wait_kernel_idle_notebook7(page, timeout)
+
+
+def wait_prompts_numbered(page, n_cells: int, timeout: float = 60_000) -> None:
+    """Wait until there are ``n_cells`` code cells and each shows an execution count."""
+    page.wait_for_function(
+        "n => { const p = [...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')];"
+        " return p.length === n && p.every(e => /\\[\\d+\\]/.test(e.textContent)); }",
+        arg=n_cells, timeout=timeout)
+
+
+def wait_kernel_idle_notebook7(page, timeout: float = 60_000) -> None:
+    """Notebook 7: the page's kernel is connected and idle.
+
+    Its execution indicator already reads "idle" before the kernel exists, so ask the app
+    (exposed by ``expose_app_in_browser``) for the session's kernel instead.
+    """
+    page.wait_for_function(
+        "() => { const k = window.jupyterapp?.shell?.currentWidget?.sessionContext?.session"
+        "?.kernel; return !!k && k.connectionStatus === 'connected' && k.status === 'idle'; }",
+        timeout=timeout)
 
 
 def wait_kernel_idle(page, timeout: float = 60_000) -> None:
