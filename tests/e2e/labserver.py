@@ -115,6 +115,13 @@ class LabServer:
     def stop(self) -> None:
         if self.proc is None:
             return
+        import psutil  # a jupyter_server dependency
+
+        # Kernels run in sessions of their own: remember them to end any the shutdown misses.
+        try:
+            kernels = psutil.Process(self.proc.pid).children(recursive=True)
+        except psutil.Error:
+            kernels = []
         try:
             self.http("/api/shutdown", method="POST")
         except OSError:
@@ -124,10 +131,9 @@ class LabServer:
         except subprocess.TimeoutExpired:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(10)
-        try:  # kernels live in the server's process group
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        _, alive = psutil.wait_procs(kernels, timeout=10)
+        for process in alive:
+            process.kill()
         self.log.close()
         self.proc = None
         shutil.rmtree(self.tmp, ignore_errors=True)
