@@ -156,41 +156,68 @@ def _decode(texts: np.ndarray) -> tuple[np.ndarray, dict]:
     if len(texts) == 0:
         return np.empty(0, dtype=object), {}
     codes, uniques = pd.factorize(texts)
-    decoded = _loads_all(list(uniques))
+    distinct = list(uniques)
+    try:
+        distinct[distinct.index("")] = "null"       # no payload: decodes to None, hence {}
+    except ValueError:
+        pass
+    decoded = _loads_all(distinct)
     n = len(decoded)
-    codes = np.where(codes < 0, n, codes)           # -1 (no text at all): the last slot, {}
+    textless = bool((codes < 0).any())
+    if textless:
+        codes = np.where(codes < 0, n, codes)       # -1 (no text at all): the last slot, {}
     empty: dict = {}
+    found = _collect(decoded, empty)                # also puts ``empty`` in for non-dicts
     per_unique = np.empty(n + 1, dtype=object)
-    per_unique[:n] = [d if isinstance(d, dict) else empty for d in decoded]
+    per_unique[:n] = decoded
     per_unique[n] = empty
-
-    found = _collect(per_unique[:n])
-    flat = {key: _spread(*found[key], n + 1, codes) for key in sorted(found)}
+    flat = {key: _spread(*found[key], n + 1, codes, textless) for key in sorted(found)}
     return per_unique[codes], flat
 
 
-def _collect(dicts: np.ndarray) -> dict:
-    """For each top-level key: the positions of the dicts holding it (not as null) and its
-    values there. A JSON null reads as missing, like an absent key."""
-    found: dict = {}
-    for i, d in enumerate(dicts):
+def _collect(decoded: list, empty: dict) -> dict:
+    """For each top-level key: the positions of the dicts holding it (not as null), its values
+    there and their types. A JSON null reads as missing, like an absent key.
+
+    Replaces each decoded value that is not a dict (a JSON list, number, text or null) by
+    ``empty`` in ``decoded``, in the same pass.
+    """
+    # One pass over the dicts, appending to per-key lists: the dicts lie scattered in memory,
+    # so passes touching each of them once per key (grouping by key set, then itemgetter) and
+    # numpy object-array iteration both measured slower than this loop over a list.
+    positions: dict = {}
+    values: dict = {}
+    for i, d in enumerate(decoded):
+        if d.__class__ is not dict:
+            decoded[i] = empty
+            continue
         for key, value in d.items():
-            slot = found.get(key)
-            if slot is None:
-                slot = found[key] = ([], [])
-            if value is not None:
-                slot[0].append(i)
-                slot[1].append(value)
-    return {key: (np.array(pos, dtype=np.int64), values) for key, (pos, values) in found.items()}
+            try:
+                positions[key].append(i)
+                values[key].append(value)
+            except KeyError:
+                positions[key] = [i]
+                values[key] = [value]
+    found = {}
+    for key, vals in values.items():
+        pos = np.array(positions[key], dtype=np.int64)
+        kinds = set(map(type, vals))
+        if type(None) in kinds:                     # drop the nulls, only where there are any
+            kinds.discard(type(None))
+            pos = pos[np.array([v is not None for v in vals], dtype=bool)]
+            vals = [v for v in vals if v is not None]
+        found[key] = (pos, vals, kinds)
+    return found
 
 
-def _spread(positions: np.ndarray, values: list, n: int, codes: np.ndarray):
-    """One flattened column: the key's values among the distinct payloads, typed once on
-    those, then spread to every row. Ints with gaps become float64 (NaN where missing), texts
-    the text dtype, anything else (lists, dicts, mixtures) stays object (None where
-    missing)."""
-    kinds = set(map(type, values))
-    complete = len(positions) == n - 1 and not bool((codes == n - 1).any())
+def _spread(positions: np.ndarray, values: list, kinds: set, n: int, codes: np.ndarray,
+            textless: bool):
+    """One flattened column: the key's values among the distinct payloads (of the types in
+    ``kinds``), typed once on those, then spread to every row. Ints with gaps become float64
+    (NaN where missing), texts the text dtype, anything else (lists, dicts, mixtures) stays
+    object (None where missing). ``textless``: some rows point at the last slot (no text).
+    """
+    complete = len(positions) == n - 1 and not textless
     if kinds <= {int} and complete:
         try:
             small = np.zeros(n, dtype=np.int64)
@@ -231,14 +258,17 @@ def _object_array(values: list, nested: bool) -> np.ndarray:
 
 
 def _loads_all(texts: list) -> list:
-    """Decode each text ("" → None); a text that does not decode gives None."""
+    """Decode each text ("" → None); a text that does not decode gives None.
+
+    An empty text makes its chunk take the slow path: callers with one to spare put "null"
+    in its place."""
     out: list = []
     for start in range(0, len(texts), _CHUNK):
         chunk = texts[start:start + _CHUNK]
-        joined = "[" + ",".join(t if t else "null" for t in chunk) + "]"
+        joined = "[" + ",".join(chunk) + "]"
         try:
             values = json.loads(joined)
-        except ValueError:
+        except (ValueError, RecursionError):
             values = None
         if values is None or len(values) != len(chunk):
             values = [_loads_one(t) for t in chunk]
