@@ -59,11 +59,11 @@ def events(src, *, since=None, kinds: Union[str, Iterable[str], None] = None,
                 [("id", "int"), ("task_id", "text"), ("kind", "text"), ("created_at", "int"),
                  ("payload", "text")], params)
         order = _time_order(created, ids)
-        dicts, flat = _decode(np.asarray(payload, dtype=object)[order])
+        dicts, flat = _decode(_object_array(payload)[order])
         columns = {
             "id": ids[order],
-            "task_id": text(np.asarray(task_ids, dtype=object)[order]),
-            "kind": text(np.asarray(kind, dtype=object)[order]),
+            "task_id": text(_object_array(task_ids)[order]),
+            "kind": text(_object_array(kind)[order]),
             "created_at": utc(created[order]),
             "payload": pd.Series(dicts, dtype=object, copy=False),
         }
@@ -85,8 +85,8 @@ def _events_without_payload(src, since, kinds, tenant, assignee) -> pd.DataFrame
     order = _time_order(created, ids)
     return pd.DataFrame({
         "id": ids[order],
-        "task_id": text(np.asarray(task_ids, dtype=object)[order]),
-        "kind": text(np.asarray(kind, dtype=object)[order]),
+        "task_id": text(_object_array(task_ids)[order]),
+        "kind": text(_object_array(kind)[order]),
         "created_at": utc(created[order]),
     }, copy=False)
 
@@ -168,9 +168,8 @@ def _decode(texts: np.ndarray) -> tuple[np.ndarray, dict]:
         codes = np.where(codes < 0, n, codes)       # -1 (no text at all): the last slot, {}
     empty: dict = {}
     found = _collect(decoded, empty)                # also puts ``empty`` in for non-dicts
-    per_unique = np.empty(n + 1, dtype=object)
-    per_unique[:n] = decoded
-    per_unique[n] = empty
+    decoded.append(empty)                           # the last slot: rows with no text
+    per_unique = _object_array(decoded)
     flat = {key: _spread(*found[key], n + 1, codes, textless) for key in sorted(found)}
     return per_unique[codes], flat
 
@@ -242,19 +241,21 @@ def _spread(positions: np.ndarray, values: list, kinds: set, n: int, codes: np.n
         where[positions] = np.arange(len(positions))
         return pd.array(values, dtype=TEXT).take(where[codes], allow_fill=True)
     small = np.full(n, None, dtype=object)
-    small[positions] = _object_array(values, nested=bool(kinds & {list, tuple}))
+    small[positions] = _object_array(values)
     return small[codes]
 
 
-def _object_array(values: list, nested: bool) -> np.ndarray:
-    """``values`` as a 1-d object array, even when some are lists (numpy would nest them)."""
-    out = np.empty(len(values), dtype=object)
-    if nested:
+def _object_array(values) -> np.ndarray:
+    """``values`` (a sized iterable) as a 1-d object array, each item one element even when it
+    is a list (numpy would nest it). ``np.fromiter`` skips the shape discovery ``np.asarray``
+    runs over every item, which costs more than the copy on a million texts."""
+    try:
+        return np.fromiter(values, dtype=object, count=len(values))
+    except ValueError:                  # numpy < 1.23 builds no object arrays from iterators
+        out = np.empty(len(values), dtype=object)
         for i, v in enumerate(values):
             out[i] = v
-    else:
-        out[:] = values
-    return out
+        return out
 
 
 def _loads_all(texts: list) -> list:
