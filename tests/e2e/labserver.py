@@ -227,3 +227,40 @@ def wait_kernel_idle(page, timeout: float = 60_000) -> None:
     page.wait_for_function(
         "() => [...document.querySelectorAll('.jp-StatusBar-TextItem')]"
         ".some(e => / \\| Idle$/.test(e.textContent))", timeout=timeout)
+
+
+# -- what the real-Jupyter tests do to a board --------------------------------------------------
+
+def drag_beside(page, card, column, steps: int = 15) -> None:
+    """Press on ``card``, move sideways into ``column`` at the card's height, release.
+
+    Columns can be taller than the window, so the drop aims beside the card rather than at
+    the column's centre, which may be off screen.
+    """
+    card.scroll_into_view_if_needed()
+    start, target = card.bounding_box(), column.bounding_box()
+    x, y = start["x"] + start["width"] / 2, start["y"] + start["height"] / 2
+    to_x = target["x"] + target["width"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for i in range(1, steps + 1):
+        page.mouse.move(x + (to_x - x) * i / steps, y)
+    page.mouse.up()
+
+
+def _create_task(path: str, title: str) -> None:
+    from kanban_widget import Store
+
+    with Store(path) as store:
+        store.create_task(title, assignee="zed", priority=50)
+
+
+def create_in_another_process(path, title: str = "Made by another process") -> None:
+    """Commit a new top-priority task from a separate process, as an agent or the CLI would."""
+    import multiprocessing
+
+    proc = multiprocessing.get_context("spawn").Process(target=_create_task,
+                                                        args=(str(path), title))
+    proc.start()
+    proc.join(30)
+    assert proc.exitcode == 0, f"the other process failed (exit code {proc.exitcode})"

@@ -6,7 +6,6 @@ components in a different shell (one document per page, its own menus, no status
 page is driven through ``LabServer(app="notebook")``.
 """
 
-import multiprocessing
 import time
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from kanban_widget import Store
-from labserver import LabServer
+from labserver import LabServer, create_in_another_process, drag_beside
 
 SHOTS = Path(__file__).resolve().parent / "shots"
 pytestmark = [pytest.mark.browser, pytest.mark.lab, pytest.mark.timeout(180)]
@@ -75,24 +74,6 @@ def wait_status(board: Path, task_id: str, status: str, timeout: float = 15.0) -
         time.sleep(0.1)
 
 
-def drag_to_column(page, card, column, steps: int = 15) -> None:
-    """Mouse down on the card, move sideways into ``column`` at the card's height, release."""
-    card.scroll_into_view_if_needed()
-    box, target = card.bounding_box(), column.bounding_box()
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    to_x = target["x"] + target["width"] / 2
-    page.mouse.move(x, y)
-    page.mouse.down()
-    for i in range(1, steps + 1):
-        page.mouse.move(x + (to_x - x) * i / steps, y)
-    page.mouse.up()
-
-
-def _commit_elsewhere(path: str) -> None:
-    with Store(path) as store:
-        store.create_task("Made by another process", assignee="zed", priority=50)
-
-
 def test_board_in_notebook7_drag_and_live_update(notebook7, page):
     page.error_stacks = []
     page.on("pageerror", lambda e: page.error_stacks.append((e.message, e.stack or "")))
@@ -108,7 +89,7 @@ def test_board_in_notebook7_drag_and_live_update(notebook7, page):
                                   has_text="Half-baked idea"))
 
     # Drag it to todo with the mouse: the card moves and the store records the move.
-    drag_to_column(page, card, root.locator('[data-column="todo"]'))
+    drag_beside(page, card, root.locator('[data-column="todo"]'))
     wait_shown(page, root.locator(f'[data-column="todo"] [data-task-id="{task_id}"]'))
     wait_status(notebook7.board, task_id, "todo")
     with Store(notebook7.board, read_only=True) as store:
@@ -116,11 +97,7 @@ def test_board_in_notebook7_drag_and_live_update(notebook7, page):
         assert store.get_task(notebook7.ids["Stay ready"]).status == "ready"
 
     # A commit from another process appears on the board without touching the notebook.
-    proc = multiprocessing.get_context("spawn").Process(target=_commit_elsewhere,
-                                                        args=(str(notebook7.board),))
-    proc.start()
-    proc.join(30)
-    assert proc.exitcode == 0, f"the other process failed (exit code {proc.exitcode})"
+    create_in_another_process(notebook7.board)
     wait_shown(page, root.locator('[data-column="ready"] [data-task-id]',
                                   has_text="Made by another process"))
     SHOTS.mkdir(exist_ok=True)
