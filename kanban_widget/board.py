@@ -109,7 +109,7 @@ class BoardState:
     def _patch(self, events: list[Event]) -> dict:
         changed = affected_tasks(events)
         # A child's status change moves its parents' progress pills: re-read those too.
-        changed |= self._parents_of(changed)
+        changed |= self.store.parents_of_all(changed)
         fresh = {c["id"]: wire_card(c) for c in self.store.cards(changed)}
         upserts, removes = [], []
         for task_id in changed:
@@ -131,32 +131,12 @@ class BoardState:
                  "upserts": upserts, "removes": removes,
                  "touched": sorted({e.task_id for e in events})}
         if any(e.kind in ("created", "assigned", "edited", "archived", "status") for e in events):
-            tenants, assignees = self._choices()
+            tenants, assignees = self.store.choices()
             if tenants != self.tenants:
                 self.tenants = patch["tenants"] = tenants
             if assignees != self.assignees:
                 self.assignees = patch["assignees"] = assignees
         return patch
-
-    def _parents_of(self, ids: set[str]) -> set[str]:
-        if not ids:
-            return set()
-        out: set[str] = set()
-        id_list = list(ids)
-        for start in range(0, len(id_list), 500):
-            chunk = id_list[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            out.update(r[0] for r in self.store._query(
-                f"SELECT parent_id FROM task_links WHERE child_id IN ({marks})", chunk))
-        return out
-
-    def _choices(self) -> tuple[list[str], list[str]]:
-        tenants = [r[0] for r in self.store._query(
-            "SELECT DISTINCT tenant FROM tasks WHERE tenant IS NOT NULL ORDER BY tenant")]
-        assignees = [r[0] for r in self.store._query(
-            "SELECT DISTINCT assignee FROM tasks WHERE assignee IS NOT NULL "
-            "AND status != 'archived' ORDER BY assignee")]
-        return tenants, assignees
 
     # -- filters (the same rules as the page's, for Python callers) ------------------------------
 

@@ -131,11 +131,7 @@ class SnapshotReads:
             comments = dict(_plain(conn).execute(_BOARD_COMMENTS_SQL).fetchall())
             cards = cards_from_cursor(_plain(conn).execute(sql, params),
                                       (parents, children, comments))
-            tenants = [r[0] for r in conn.execute(
-                "SELECT DISTINCT tenant FROM tasks WHERE tenant IS NOT NULL ORDER BY tenant")]
-            assignees = [r[0] for r in conn.execute(
-                "SELECT DISTINCT assignee FROM tasks WHERE assignee IS NOT NULL "
-                "AND status != 'archived' ORDER BY assignee")]
+            tenants, assignees = self.choices()
         columns: dict = {status: [] for status in BOARD_COLUMNS}
         if include_archived:
             columns["archived"] = []
@@ -146,6 +142,17 @@ class SnapshotReads:
             columns[status] = extra[status]
         return BoardSnapshot(columns=columns, tenants=tenants, assignees=assignees,
                              cursor=cursor, now=self._now())
+
+    def choices(self) -> tuple[list[str], list[str]]:
+        """The board's filter choices: distinct tenants (of every task) and assignees (of tasks
+        not archived), sorted."""
+        with self.reading() as conn:
+            tenants = [r[0] for r in conn.execute(
+                "SELECT DISTINCT tenant FROM tasks WHERE tenant IS NOT NULL ORDER BY tenant")]
+            assignees = [r[0] for r in conn.execute(
+                "SELECT DISTINCT assignee FROM tasks WHERE assignee IS NOT NULL "
+                "AND status != 'archived' ORDER BY assignee")]
+        return tenants, assignees
 
     def cards(self, task_ids: Iterable[str]) -> list[dict]:
         """The cards of these tasks (unknown ids are skipped), read in one snapshot."""

@@ -83,6 +83,17 @@ class TaskVerbs:
         return [r[0] for r in self._query(
             "SELECT parent_id FROM task_links WHERE child_id = ? ORDER BY parent_id", (task_id,))]
 
+    def parents_of_all(self, task_ids: Iterable[str]) -> set[str]:
+        """Ids of every task that any of ``task_ids`` depends on (one query per 500 ids)."""
+        ids = list(task_ids)
+        found: set[str] = set()
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(r[0] for r in self._query(
+                f"SELECT parent_id FROM task_links WHERE child_id IN ({marks})", chunk))
+        return found
+
     def children_of(self, task_id: str) -> list[str]:
         """Ids of the tasks that depend on this one."""
         return [r[0] for r in self._query(
