@@ -167,12 +167,8 @@ class LabServer:
                   wait_until="domcontentloaded", timeout=timeout)
         page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=timeout)
         wait_kernel_idle(page, timeout)
-        page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
-        page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
-        page.wait_for_function(
-            "n => { const p = [...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')];"
-            " return p.length === n && p.every(e => /\\[\\d+\\]/.test(e.textContent)); }",
-            arg=n_cells, timeout=timeout)
+        _run_all_cells(page)
+        wait_prompts_numbered(page, n_cells, timeout)
         wait_kernel_idle(page, timeout)
 
     def run_cell(self, page, index: int, source: str | None = None, timeout: float = 30_000) -> None:
@@ -196,10 +192,15 @@ class LabServer:
         page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=timeout)
         # Run All before the page holds a kernel would ask which kernel to use: wait for it.
         wait_kernel_idle_notebook7(page, timeout)
-        page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
-        page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
+        _run_all_cells(page)
         wait_prompts_numbered(page, n_cells, timeout)
         wait_kernel_idle_notebook7(page, timeout)
+
+
+def _run_all_cells(page) -> None:
+    """Run → Run All Cells from the menu bar (the same in JupyterLab and Notebook 7)."""
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
 
 
 def wait_prompts_numbered(page, n_cells: int, timeout: float = 60_000) -> None:
