@@ -30,38 +30,20 @@ from _machine import machine_info  # bench/ is on sys.path when a bench runs
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from kanban_widget.store.schema import INDEXES, TABLES_DDL  # noqa: E402  (after the path)
+
 RESULTS = ROOT / "bench" / "results" / "analytics.md"
 N_TASKS = 100_000
 SEED = 6
 #: Bump when the generator changes, so a stale cached board is not reused.
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 DAY = 86_400
 #: The history starts here and spans about six weeks.
 EPOCH = int(dt.datetime(2026, 9, 1, tzinfo=dt.timezone.utc).timestamp())
 SPAN_DAYS = 42
 
-SCHEMA = (
-    """CREATE TABLE tasks (
-        id TEXT PRIMARY KEY, title TEXT NOT NULL, body TEXT, assignee TEXT,
-        status TEXT NOT NULL, priority INTEGER DEFAULT 0, created_by TEXT,
-        created_at INTEGER NOT NULL, started_at INTEGER, completed_at INTEGER,
-        workspace_kind TEXT NOT NULL DEFAULT 'scratch', workspace_path TEXT, claim_lock TEXT,
-        claim_expires INTEGER, tenant TEXT, result TEXT, idempotency_key TEXT,
-        spawn_failures INTEGER NOT NULL DEFAULT 0, worker_pid INTEGER, last_spawn_error TEXT)""",
-    """CREATE TABLE task_links (parent_id TEXT NOT NULL, child_id TEXT NOT NULL,
-        PRIMARY KEY (parent_id, child_id))""",
-    """CREATE TABLE task_comments (id INTEGER PRIMARY KEY AUTOINCREMENT, task_id TEXT NOT NULL,
-        author TEXT NOT NULL, body TEXT NOT NULL, created_at INTEGER NOT NULL)""",
-    """CREATE TABLE task_events (id INTEGER PRIMARY KEY AUTOINCREMENT, task_id TEXT NOT NULL,
-        kind TEXT NOT NULL, payload TEXT, created_at INTEGER NOT NULL)""",
-    "CREATE INDEX idx_tasks_assignee_status ON tasks(assignee, status)",
-    "CREATE INDEX idx_tasks_status ON tasks(status)",
-    "CREATE INDEX idx_tasks_tenant ON tasks(tenant)",
-    "CREATE INDEX idx_links_child ON task_links(child_id)",
-    "CREATE INDEX idx_links_parent ON task_links(parent_id)",
-    "CREATE INDEX idx_comments_task ON task_comments(task_id, created_at)",
-    "CREATE INDEX idx_events_task ON task_events(task_id, created_at)",
-)
+# The board's own schema (Hermes v1's tables and indexes), as Store would create it.
+SCHEMA = (*TABLES_DDL, *(f"CREATE INDEX {name} ON {on}" for name, on in INDEXES))
 
 ASSIGNEES = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", None]
 TENANTS = ["acme", "globex", "initech", None]
