@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import os
+import sqlite3
 import stat
 from pathlib import Path
 from typing import NamedTuple, Optional
@@ -48,6 +49,30 @@ def sqlite_uri(path: Path, **params: str) -> str:
     """
     uri = "file:" + quote(str(path), safe="/")
     return f"{uri}?{urlencode(params)}" if params else uri
+
+
+def connect(path: Path, *, read_only: bool, timeout: float) -> tuple[sqlite3.Connection, bool]:
+    """Open a SQLite connection to the board file the store's way; returns it and whether it
+    sees other processes' commits ("live").
+
+    Autocommit (the store issues BEGIN itself), usable from any thread (callers serialise),
+    and text that is not UTF-8 decoded with replacement characters. Read-only connections use
+    ``mode=ro``; in a folder that cannot be written and without a ``-shm`` file they are
+    ``immutable`` and not live: a WAL board cannot otherwise be read there at all (SQLite can
+    neither create the ``-shm`` nor do without it), and nobody can commit to a board through a
+    folder nobody may write.
+    """
+    target, uri, live = str(path), False, True
+    if read_only:
+        params = {"mode": "ro"}
+        if not Path(f"{path}-shm").exists() and not folder_writable(path):
+            params["immutable"] = "1"
+            live = False
+        target, uri = sqlite_uri(path, **params), True
+    conn = sqlite3.connect(target, uri=uri, timeout=timeout, isolation_level=None,
+                           check_same_thread=False)
+    conn.text_factory = decode_text
+    return conn, live
 
 
 def check_openable(path: Path, *, read_only: bool) -> bool:

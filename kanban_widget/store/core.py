@@ -17,8 +17,7 @@ from pathlib import Path
 from typing import Callable, Iterator, Optional
 
 from . import schema
-from .boardfile import (check_openable, decode_text, folder_writable, identity, not_writable,
-                        sqlite_uri)
+from .boardfile import check_openable, connect, identity, not_writable, sqlite_uri
 from .errors import BoardBusy, BoardGone, KanbanError, NotAKanbanDatabase, ReadOnlyBoard
 from .paths import default_board_path
 
@@ -42,6 +41,10 @@ def translate(exc: sqlite3.Error, path: object) -> KanbanError | sqlite3.Error:
     return exc
 
 
+#: The identity of no file: a store that let go of its connection re-opens on its next use.
+_DETACHED = object()
+
+
 class StoreBase:
     """Opens the board file and owns its connection; the verbs live in the mixins.
 
@@ -61,16 +64,21 @@ class StoreBase:
         busy_timeout: float = 10.0,
         clock: Optional[Callable[[], float]] = None,
     ):
-        self.path = Path(path).expanduser() if path is not None else default_board_path()
-        self.path = self.path.absolute()
+        self.path = self.resolve_path(path)
         self.busy_timeout = float(busy_timeout)
         self._clock = clock or time.time
         self._lock = threading.RLock()
         self._depth = 0
         self._asked_read_only = bool(read_only)
         self._conn: Optional[sqlite3.Connection] = None
+        self._identity: object = _DETACHED
         self._closed = False
         self._open()
+
+    @staticmethod
+    def resolve_path(path: str | os.PathLike | None) -> Path:
+        """The absolute path ``Store(path)`` opens: ``~`` expanded, the default board for None."""
+        return (Path(path).expanduser() if path is not None else default_board_path()).absolute()
 
     # -- opening -------------------------------------------------------------------------------
 
@@ -96,7 +104,7 @@ class StoreBase:
             self._prepare()
         except BaseException:
             conn.close()
-            self._conn = None
+            self._conn, self._identity = None, _DETACHED
             raise
 
     def _follow_path(self) -> None:
@@ -112,10 +120,29 @@ class StoreBase:
             raise BoardGone(
                 f"the board file {self.path} was deleted while it was open; nothing was "
                 "written. Restore it, or open another board")
-        old = self._conn
+        # Close first: the -wal and -shm are named after the path, so the old file's must be
+        # checkpointed and removed (by the last connection to it closing) before the new file
+        # is opened beside them.
+        self._let_go()
         self._open()
-        if old is not None:
-            old.close()
+
+    def _let_go(self) -> None:
+        """Close the connection now; the next transaction opens whatever file the path names
+        then. Used when the file was replaced, so every connection to the old one can close
+        before any opens the new one."""
+        with self._lock:
+            if self._conn is not None:
+                if not self.read_only:
+                    # SQLite neither checkpoints nor removes the WAL of a file that was renamed
+                    # or unlinked, and the next connection to the new file would read those
+                    # frames as its own: write them into the old file and empty the WAL first.
+                    try:
+                        self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                    except sqlite3.Error:
+                        pass  # another connection is mid-transaction; nothing more we can do
+                self._conn.close()
+                self._conn = None
+            self._identity = _DETACHED
 
     def _inspect_without_sidecars(self) -> None:
         """Refuse a foreign file before a read-only connection leaves ``-wal``/``-shm`` files
@@ -137,26 +164,8 @@ class StoreBase:
             conn.close()
 
     def _connect(self) -> sqlite3.Connection:
-        target, uri = str(self.path), False
-        self.live = True
-        if self.read_only:
-            params = {"mode": "ro"}
-            if not Path(f"{self.path}-shm").exists() and not folder_writable(self.path):
-                # A WAL board needs its -shm file to be read; SQLite can neither create one
-                # here nor open the board without it. Nobody can commit to this board through
-                # a folder nobody may write, so read it as the unchanging file it is.
-                params["immutable"] = "1"
-                self.live = False
-            target, uri = sqlite_uri(self.path, **params), True
-        conn = sqlite3.connect(
-            target,
-            uri=uri,
-            timeout=self.busy_timeout,
-            isolation_level=None,  # we issue BEGIN ourselves
-            check_same_thread=False,  # guarded by self._lock
-        )
+        conn, self.live = connect(self.path, read_only=self.read_only, timeout=self.busy_timeout)
         conn.row_factory = sqlite3.Row
-        conn.text_factory = decode_text
         return conn
 
     def _prepare(self) -> None:
@@ -247,7 +256,7 @@ class StoreBase:
     def reading(self) -> Iterator[sqlite3.Connection]:
         """A read transaction: every statement inside sees the same snapshot of the board."""
         with self._lock:
-            if self._depth or self._conn.in_transaction:
+            if self._depth or (self._conn is not None and self._conn.in_transaction):
                 yield self._conn
                 return
             self._follow_path()
@@ -275,7 +284,7 @@ class StoreBase:
         """Run one read and return its rows (``sqlite3.Row``, or tuples with ``plain``), with
         SQLite's lock and damage errors turned into the store's own."""
         with self._lock:
-            if not self._depth and not self._conn.in_transaction:
+            if not self._depth and (self._conn is None or not self._conn.in_transaction):
                 self._follow_path()
             try:
                 cursor = self._conn.cursor()
