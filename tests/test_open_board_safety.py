@@ -324,3 +324,19 @@ def test_text_that_is_not_utf8_is_shown_with_replacement_characters(store_path, 
     for args in (["list"], ["show", task], ["list", "--json"]):
         out = cli(store_path, *args)
         assert "Ok\ufffd" in out or "Ok\\ufffd" in out
+
+
+def test_reading_a_board_leaves_no_wal_or_shm_behind(store_path, make_board):
+    from kanban_widget import analytics
+
+    with Store(store_path) as store:
+        task = store.create_task("read me")
+    assert sorted(p.name for p in store_path.parent.iterdir()) == ["kanban.db"]
+    for args in (["list"], ["show", task], ["list", "--json"]):
+        cli(store_path, *args)
+    with Store(store_path, read_only=True) as store:
+        store.board()
+    analytics.tasks(store_path)
+    board, _ = make_board(store_path)
+    board.close()
+    assert sorted(p.name for p in store_path.parent.iterdir()) == ["kanban.db"]

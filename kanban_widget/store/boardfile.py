@@ -56,14 +56,17 @@ def connect(path: Path, *, read_only: bool, timeout: float) -> tuple[sqlite3.Con
     sees other processes' commits ("live").
 
     Autocommit (the store issues BEGIN itself), usable from any thread (callers serialise),
-    and text that is not UTF-8 decoded with replacement characters. Read-only connections use
-    ``mode=ro``; in a folder that cannot be written and without a ``-shm`` file they are
-    ``immutable`` and not live: a WAL board cannot otherwise be read there at all (SQLite can
-    neither create the ``-shm`` nor do without it), and nobody can commit to a board through a
-    folder nobody may write.
+    and text that is not UTF-8 decoded with replacement characters. A read-only connection to
+    a board we could write is an ordinary one with ``query_only`` set: unlike ``mode=ro`` it
+    can remove the ``-wal``/``-shm`` files when it is the last to close, so reading a board
+    leaves nothing behind. Where the file or folder cannot be written it is ``mode=ro``, and
+    ``immutable`` (not live) when there is no ``-shm`` either: a WAL board cannot otherwise be
+    read there at all (SQLite can neither create the ``-shm`` nor do without it), and nobody
+    can commit to a board through a folder nobody may write.
     """
     target, uri, live = str(path), False, True
-    if read_only:
+    guard = read_only and not not_writable(path)
+    if read_only and not guard:
         params = {"mode": "ro"}
         if not Path(f"{path}-shm").exists() and not folder_writable(path):
             params["immutable"] = "1"
@@ -72,6 +75,8 @@ def connect(path: Path, *, read_only: bool, timeout: float) -> tuple[sqlite3.Con
     conn = sqlite3.connect(target, uri=uri, timeout=timeout, isolation_level=None,
                            check_same_thread=False)
     conn.text_factory = decode_text
+    if guard:
+        conn.execute("PRAGMA query_only = ON")
     return conn, live
 
 
