@@ -2,9 +2,13 @@
 
 A :class:`BoardFeed` owns, for one board file, the connections every board on that file in
 this process shares (one read-only ``reader``, and the writers) and one daemon thread. The
-thread asks SQLite ``PRAGMA data_version`` (a cheap check whose value changes whenever another
-connection commits) every 5 ms while the board is busy and every 40 ms once it has been quiet
-for two seconds; only then does each follower read the new events and the cards they touch
+thread sleeps until the operating system reports a change to the board's files (inotify, see
+:mod:`kanban_widget.wakeup`), then asks SQLite ``PRAGMA data_version`` (a cheap check whose value
+changes whenever another connection commits) every 5 ms for two seconds, because the file
+event can come a moment before the commit is visible. Quiet, it checks every 250 ms anyway
+(network filesystems report nothing); where there are no notifications it polls every 5 ms while
+the board is busy and every 40 ms once it has been quiet for two seconds. Only when the version
+moved does each follower read the new events and the cards they touch
 (:meth:`BoardState.poll`). Sends are coalesced: at most one round every ``min_interval``
 seconds, so a burst of thousands of commits becomes a handful of messages (Jupyter drops comm
 messages above about 1000 per second).
@@ -33,6 +37,7 @@ from typing import Optional
 from .board import BoardState
 from .store import KanbanError, Store
 from .store.boardfile import identity
+from .wakeup import Wakeup
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +74,8 @@ class BoardFeed:
     _feeds_lock = threading.Lock()
 
     poll_interval = 0.005
-    idle_interval = 0.04
+    idle_interval = 0.04        # quiet, without file notifications
+    notified_interval = 0.25    # quiet, with them: only a fallback for what they miss
     idle_after = 2.0
     min_interval = 0.05
     fail_after = 3.0
@@ -87,7 +93,7 @@ class BoardFeed:
         self._followers: list[Follower] = []
         self._thread: Optional[threading.Thread] = None
         self._stop = threading.Event()
-        self._wake = threading.Event()
+        self._wakeup = Wakeup(path)
         self._failing_since: Optional[float] = None
         self.error = ""  # the message every follower was last given ("" when all is well)
         self._notice = "" if self.reader.live else (
@@ -117,6 +123,7 @@ class BoardFeed:
             if BoardFeed._feeds.get(str(self.path)) is self:
                 del BoardFeed._feeds[str(self.path)]
         self._stop_thread()
+        self._wakeup.close()
         for store in [self.reader, *self._writers.values()]:
             store.close()
 
@@ -154,7 +161,7 @@ class BoardFeed:
 
     def poke(self) -> None:
         """Check for changes now (after a write made through a board)."""
-        self._wake.set()
+        self._wakeup.poke()
 
     @property
     def thread(self) -> Optional[threading.Thread]:
@@ -168,7 +175,7 @@ class BoardFeed:
 
     def _stop_thread(self) -> None:
         self._stop.set()
-        self._wake.set()
+        self._wakeup.poke()
         thread = self._thread
         if thread is not None and thread.is_alive() and threading.current_thread() is not thread:
             thread.join(2.0)
@@ -210,11 +217,17 @@ class BoardFeed:
                 log.exception("kanban-widget: following %s failed", self.path)
                 self._stop.wait(0.25)
                 continue
-            # Poll fast while the board is busy, slower once it has been quiet a while: a
-            # commit after a lull waits at most idle_interval, and idling costs little.
+            # Poll fast while the board is busy, slowly once it has been quiet a while; a file
+            # event (or a write through a board) counts as busy.
             quiet = time.monotonic() - last_change > self.idle_after
-            self._wake.wait(self.idle_interval if quiet else self.poll_interval)
-            self._wake.clear()
+            if not quiet:
+                timeout = self.poll_interval
+            elif self._wakeup.notified:
+                timeout = self.notified_interval
+            else:
+                timeout = self.idle_interval
+            if self._wakeup.wait(timeout):
+                last_change = time.monotonic()
 
     def _replaced(self, now, followers: list[Follower]) -> None:
         """The path names another file now, or none: start over from a fresh snapshot."""

@@ -260,3 +260,31 @@ def test_feed_thread_ends_when_its_followers_are_garbage_collected(fresh_store):
         assert not thread.is_alive()
     finally:
         feed.release()
+
+
+def test_a_commit_after_a_quiet_spell_wakes_the_thread_through_file_events(store_path,
+                                                                          make_board):
+    """With file notifications the thread sleeps through quiet spells (here: a fallback poll of
+    a minute) and still sees the next commit at once."""
+    Store(store_path).create_task("first")
+    board, wire = make_board(store_path)
+    assert board._feed._wakeup.notified
+    board._feed.notified_interval = 60.0
+    board._feed.idle_after = 0.1
+    time.sleep(0.5)  # quiet: the thread now sleeps until a file event
+    with Store(store_path) as other:
+        other.create_task("second")
+    wait_for(lambda: len(board._state.cards) == 2, timeout=5)
+
+
+def test_without_file_notifications_polling_still_follows(store_path, make_board, monkeypatch):
+    import kanban_widget.wakeup
+
+    monkeypatch.setattr(kanban_widget.wakeup, "INotify", None)
+    Store(store_path).create_task("first")
+    board, wire = make_board(store_path)
+    assert not board._feed._wakeup.notified
+    time.sleep(0.5)
+    with Store(store_path) as other:
+        other.create_task("second")
+    wait_for(lambda: len(board._state.cards) == 2, timeout=5)
