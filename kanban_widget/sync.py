@@ -32,7 +32,7 @@ import threading
 import time
 import weakref
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Protocol
 
 from .board import BoardState
 from .store import KanbanError, Store
@@ -42,25 +42,44 @@ from .wakeup import Wakeup
 log = logging.getLogger(__name__)
 
 
+class FeedListener(Protocol):
+    """What a board following a feed answers (the widget implements it)."""
+
+    def _publish_patch(self, patch: dict) -> None:
+        """Send the page this patch of the board (it is the next revision)."""
+
+    def _resync_all(self) -> None:
+        """Send the page the whole board again (its state was re-read from scratch)."""
+
+    def _report_sync_error(self, message: str) -> None:
+        """Show ``message`` in the page's banner; ``""`` clears it."""
+
+
 class Follower:
-    """One board following a feed: its state, and its owner (the widget), held weakly.
+    """One board following a feed: its state, and its listener (the widget), held weakly."""
 
-    The owner is told through three methods, looked up on each call: ``_publish_patch(patch)``,
-    ``_resync_all()`` and ``_report_sync_error(message)`` (``""`` clears the message).
-    """
-
-    def __init__(self, owner: object, state: BoardState):
-        self._owner = weakref.ref(owner)
+    def __init__(self, listener: FeedListener, state: BoardState):
+        self._listener = weakref.ref(listener)
         self.state = state
 
     @property
     def alive(self) -> bool:
-        return self._owner() is not None
+        return self._listener() is not None
 
-    def call(self, name: str, *args) -> None:
-        owner = self._owner()
-        if owner is not None:
-            getattr(owner, name)(*args)
+    def patch(self, patch: dict) -> None:
+        listener = self._listener()
+        if listener is not None:
+            listener._publish_patch(patch)
+
+    def resync(self) -> None:
+        listener = self._listener()
+        if listener is not None:
+            listener._resync_all()
+
+    def report(self, message: str) -> None:
+        listener = self._listener()
+        if listener is not None:
+            listener._report_sync_error(message)
 
 
 class BoardFeed:
@@ -139,9 +158,10 @@ class BoardFeed:
 
     # -- followers -----------------------------------------------------------------------------
 
-    def follow(self, owner: object, state: BoardState) -> Follower:
-        """Start sending ``owner`` the patches of ``state`` (the thread starts if need be)."""
-        follower = Follower(owner, state)
+    def follow(self, listener: FeedListener, state: BoardState) -> Follower:
+        """Start sending ``listener`` the patches of ``state`` (the thread starts if need
+        be). The listener is held weakly."""
+        follower = Follower(listener, state)
         with self._lock:
             self._followers.append(follower)
             if self._thread is None or not self._thread.is_alive():
@@ -151,7 +171,7 @@ class BoardFeed:
                 self._thread.start()
         message = self.error or self._notice
         if message:
-            follower.call("_report_sync_error", message)
+            follower.report(message)
         return follower
 
     def unfollow(self, follower: Follower) -> None:
@@ -204,7 +224,7 @@ class BoardFeed:
                     for follower in followers:
                         patch = follower.state.poll()
                         if patch is not None:
-                            follower.call("_publish_patch", patch)
+                            follower.patch(patch)
                     last_version = version
                     last_send = time.monotonic()
                 self._recovered(followers)
@@ -246,7 +266,7 @@ class BoardFeed:
             self.reader._follow_path()
         for follower in followers:
             follower.state.reload()
-            follower.call("_resync_all")
+            follower.resync()
 
     # -- failures ------------------------------------------------------------------------------
 
@@ -268,4 +288,4 @@ class BoardFeed:
             return
         self.error = message
         for follower in followers:
-            follower.call("_report_sync_error", message or self._notice)
+            follower.report(message or self._notice)

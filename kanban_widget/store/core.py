@@ -299,8 +299,11 @@ class StoreBase:
 
     # -- helpers for the verbs -----------------------------------------------------------------
 
-    def _now(self) -> int:
+    def now(self) -> int:
+        """The store's clock in integer Unix seconds (the time its writes are stamped with)."""
         return int(self._clock())
+
+    _now = now  # the verbs' spelling
 
     def _event(self, task_id: str, kind: str, payload: Optional[dict] = None) -> None:
         """Append one event; must run inside :meth:`atomic`. An empty payload is stored as NULL,
