@@ -42,6 +42,17 @@ def _board_to_json(_value: Any, widget: "KanbanBoard") -> dict:
     return state.payload() if state is not None else {}
 
 
+# What a BoardBusy reply says: each request is one transaction, except a dispatch pass, which
+# may have spawned workers before the lock was lost.
+_BUSY_REPLIES = {
+    None: "another process is writing to this board right now, so nothing was changed; "
+          "try again in a moment",
+    "dispatch": "another process held this board's write lock, so the dispatch pass stopped "
+                "early; tasks it already started show as running on the board; try again in a "
+                "moment",
+}
+
+
 def _filter_from_page(limit: int) -> Callable[[Any, Any], Any]:
     """How a filter trait set on the page is read: cut to ``limit`` characters, lone
     surrogates replaced.
@@ -261,15 +272,20 @@ class KanbanBoard(anywidget.AnyWidget):
             if request["type"] == "resync":
                 self._resync_all()
                 return
-            with self._page_busy_timeout():
-                result = getattr(self, f"_do_{request['type']}")(request)
+            handler = getattr(self, f"_do_{request['type']}")
+            if request["type"] == "dispatch":
+                # Not under the short wait: a pass runs the user's spawn function between its
+                # writes, which must not run holding the store's lock (it may use the store).
+                result = handler(request)
+            else:
+                with self._page_busy_timeout():
+                    result = handler(request)
         except BadMessage as exc:
             self._reply(request_id, error=str(exc), code="BadMessage")
             return
         except BoardBusy:
-            self._reply(request_id, code="BoardBusy", error=(
-                "another process is writing to this board right now, so nothing was changed; "
-                "try again in a moment"))
+            self._reply(request_id, code="BoardBusy", error=_BUSY_REPLIES.get(
+                content["type"], _BUSY_REPLIES[None]))
             return
         except KanbanError as exc:
             self._reply(request_id, error=str(exc), code=type(exc).__name__)

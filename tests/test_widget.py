@@ -438,3 +438,27 @@ def test_a_held_write_lock_is_answered_board_busy_quickly(seeded, make_board, re
     assert wire.request(type_, **fields)["ok"] is True
     # Python's own calls still wait the store's full busy timeout.
     assert board.store._conn.execute("PRAGMA busy_timeout").fetchone()[0] == 10_000
+
+
+def test_a_dispatch_spawn_may_use_the_store_from_another_thread(seeded, make_board):
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    path, spec, build = seeded
+    pool = ThreadPoolExecutor(1)
+
+    def spawn(task):
+        # A worker started in a thread that writes before spawn returns: this deadlocks if the
+        # page's request held the store's lock across the spawn call.
+        pool.submit(board.store.add_comment, task.id, "worker", "started").result(timeout=10)
+
+    board, wire = make_board(path, live=False, dispatcher=spawn)
+    replies = []
+    answered = threading.Thread(target=lambda: replies.append(wire.request("dispatch")),
+                                daemon=True)
+    answered.start()
+    answered.join(timeout=5)
+    assert not answered.is_alive(), "the dispatch request is stuck on the store's lock"
+    pool.shutdown()
+    assert replies[0]["result"]["spawned"] == [spec]
+    assert [c.body for c in board.store.list_comments(spec)] == ["started"]
