@@ -589,7 +589,7 @@ def test_json_output_is_exact_and_holds_no_raw_control_characters(hostile, comma
     assert done.returncode == 0, done.stderr
     assert not TERMINAL_CONTROLS.search(done.stdout), repr(done.stdout)
     data = json.loads(done.stdout)
-    got = data[0] if command[0] == "list" else data["task"]
+    got = next(t for t in data if t["id"] == task) if command[0] == "list" else data["task"]
     assert {key: got[key] for key in HOSTILE} == HOSTILE
 
 
