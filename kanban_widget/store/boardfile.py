@@ -47,7 +47,7 @@ def sqlite_uri(path: Path, **params: str) -> str:
     Every character that means something in a URI (``#``, ``?``, ``%``, spaces...) is quoted, so
     a board called ``sprint #3?.db`` opens the file of that name and not a truncated one.
     """
-    uri = "file:" + quote(str(path), safe="/")
+    uri = "file:" + quote(os.fsencode(path), safe="/")  # bytes: any name the OS allows
     return f"{uri}?{urlencode(params)}" if params else uri
 
 
