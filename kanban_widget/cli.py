@@ -31,7 +31,7 @@ from . import __version__
 from .launch import LaunchError
 from .protocol import MAX_INT, MIN_INT
 from .store import STATUSES, KanbanError, Store, Task, TaskNotFound, default_board_path
-from .store.boardfile import check_openable
+from .store.boardfile import check_openable, write_over
 from .store.core import MAX_BUSY_TIMEOUT
 
 PROG = "kanban-widget"
@@ -252,12 +252,21 @@ def demo(board: BoardOption, path: Optional[Path], tasks: int, seed: int, weeks:
     if target.exists() and is_hermes_board(target):
         raise CommandError(f"{target} is where Hermes keeps its board; the demo will not replace "
                            f"it: name another file, `{PROG} demo PATH`")
-    if force:
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            Path(f"{target}{suffix}").unlink(missing_ok=True)
     started = time.perf_counter()
-    with DemoProgress(tasks) as progress:
-        build_demo(target, tasks=tasks, seed=seed, weeks=weeks, progress=progress)
+    # Built beside the target, then written over it through SQLite: a board or an agent that
+    # has the target open sees one commit instead of losing its file (and WAL) under it.
+    scratch = target.with_name(f".{target.name}.demo-{os.getpid()}")
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{scratch}{suffix}").unlink(missing_ok=True)  # our own leftovers, never opened
+    try:
+        with DemoProgress(tasks) as progress:
+            build_demo(scratch if target.exists() else target, tasks=tasks, seed=seed,
+                       weeks=weeks, progress=progress)
+        if scratch.exists():
+            write_over(target, scratch)
+    finally:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{scratch}{suffix}").unlink(missing_ok=True)
     with Store(target, read_only=True) as store:
         n_tasks = len(store.list_tasks(include_archived=True))
         n_events = store.board().cursor

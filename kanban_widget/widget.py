@@ -20,7 +20,7 @@ import anywidget
 import traitlets
 
 from . import protocol
-from .board import BoardState, wire_card
+from .board import RELOADED, BoardState, wire_card
 from .protocol import BadMessage, parse_request
 from .store import BoardBusy, KanbanError, Store, TaskNotFound
 from .sync import BoardFeed
@@ -228,7 +228,9 @@ class KanbanBoard(anywidget.AnyWidget):
         """Apply any changes committed since the last patch, now (used by tests and scripts that
         need the page's state to be current before they go on)."""
         patch = self._state.poll()
-        if patch is not None:
+        if patch == RELOADED:
+            self._resync_all()
+        elif patch is not None:
             self._publish_patch(patch)
 
     def close(self) -> None:

@@ -382,3 +382,20 @@ def test_the_cli_names_a_fifo_a_dangling_link_and_a_read_only_old_board(tmp_path
         assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert "t_0001" in cli(old, "list") and "old" in cli(old, "show", "t_0001")
     assert not (tmp_path / "nowhere.db").exists()
+
+
+def test_demo_force_writes_over_an_open_board_through_sqlite(tmp_path, make_board):
+    """`demo --force` on a board that is open elsewhere: the open board sees one commit and
+    follows it; nothing is deleted under it."""
+    path = tmp_path / "kanban.db"
+    Store(path).create_task("before the demo")
+    board, wire = make_board(path)
+    inode = os.stat(path).st_ino
+    cli(path, "demo", str(path), "--tasks", "30", "--force")
+    assert os.stat(path).st_ino == inode  # the same file, rewritten through SQLite
+    wait_for(lambda: len(board._state.cards) == len(truth(path)) > 0)
+    assert "before the demo" not in {c["title"] for c in board._state.cards.values()}
+    assert board.error == ""
+    assert wire.request("create", title="after the demo", column="todo")["ok"]
+    assert "after the demo" in titles(path)
+    assert sorted(p.name for p in tmp_path.iterdir() if "demo-" in p.name) == []

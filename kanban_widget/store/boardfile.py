@@ -80,6 +80,38 @@ def connect(path: Path, *, read_only: bool, timeout: float) -> tuple[sqlite3.Con
     return conn, live
 
 
+def write_over(target: Path, source: Path) -> None:
+    """Replace the whole content of the board file ``target`` with that of ``source``, and
+    remove ``source``.
+
+    Through SQLite's backup API when ``target`` is a SQLite file: every connection open on it
+    (a board, an agent) sees one ordinary commit, and no file is unlinked under them, which
+    deleting and re-creating the board would do. Anything else at ``target`` (not SQLite, or
+    nothing) is simply replaced by ``source``.
+    """
+    if identity(target) is not None and _backup(source, target):
+        Path(source).unlink()
+    else:
+        os.replace(source, target)
+
+
+def _backup(source: Path, target: Path) -> bool:
+    """Copy ``source`` over ``target`` through SQLite; False when ``target`` is not SQLite."""
+    source_conn = sqlite3.connect(sqlite_uri(source, mode="ro"), uri=True)
+    target_conn = sqlite3.connect(target, timeout=30.0)
+    try:
+        target_conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        source_conn.backup(target_conn)
+        return True
+    except sqlite3.DatabaseError as exc:
+        if "not a database" in str(exc):
+            return False  # not SQLite: nobody has it open as a board
+        raise
+    finally:
+        target_conn.close()
+        source_conn.close()
+
+
 def check_openable(path: Path, *, read_only: bool) -> bool:
     """Refuse paths SQLite must not be pointed at, with a message that says what to do.
 

@@ -105,6 +105,7 @@ class StoreBase:
         if self.read_only:
             self._inspect_without_sidecars()
         conn = self._connect()
+        self._has_run_id = None  # asked again of this file (tasks.py caches the answer)
         try:
             self._conn = conn
             self._identity = identity(self.path)
