@@ -120,7 +120,7 @@ def test_two_views_of_one_model_agree(harness):
     expect(second.locator('[data-task-id="t_triage01"]')).to_have_attribute("data-status", "todo")
     # selection is a model trait: both views show it
     harness.card("t_ready001").click(modifiers=["Control"])
-    expect(second.locator('[data-task-id="t_ready001"]')).to_have_attribute("aria-selected", "true")
+    expect(second.locator('[data-task-id="t_ready001"] .kb-card-check')).to_be_checked()
 
 
 def test_live_patches_and_rev_gap_resync(harness):
