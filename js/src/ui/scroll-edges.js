@@ -43,7 +43,8 @@ export function useScrollEdges(ref) {
 export function scrollByColumn(el, step) {
   const column = el.querySelector("[data-column]");
   const unit = column ? column.getBoundingClientRect().width + 8 : el.clientWidth / 2;
-  el.scrollBy({ left: step * unit, behavior: "smooth" });
+  const still = el.ownerDocument.defaultView.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  el.scrollBy({ left: step * unit, behavior: still ? "instant" : "smooth" });
 }
 
 /**
