@@ -1,23 +1,11 @@
 // @vitest-environment jsdom
 // A status name is data, never markup: unknown (or hostile) statuses get one neutral class.
 import { describe, expect, it } from "vitest";
-import createWidget from "../src/widget.js";
 import { STATUS_LABELS, statusLabel } from "../src/state.js";
 import { OTHER_STATUS_CLASS, STATUS_CLASS, statusClass } from "../src/ui/status-style.js";
-import { board, card, fakeModel, tick } from "./helpers.js";
+import { card, renderBoard, tick } from "./helpers.js";
 
 const HOSTILE = ["x kb-drawer kb-app", "kb-selected", "constructor", "__proto__", "toString", '"><b>x</b>'];
-
-function mount(cards) {
-  const model = fakeModel({
-    _board: board(cards), search: "", tenant: "", assignee: "", show_archived: false, lanes: false,
-    selected: [], has_dispatcher: false, read_only: false, error: "",
-  });
-  const el = document.createElement("div");
-  document.body.appendChild(el);
-  createWidget().render({ model, el });
-  return el.querySelector("[data-kanban-root]");
-}
 
 /** Every class token used anywhere under `root`. */
 function classTokens(root) {
@@ -42,7 +30,7 @@ describe("status classes", () => {
 
   it("never put a status name into a class list, in columns or the drawer", async () => {
     const cards = HOSTILE.map((status, i) => card(`t_${i}`, { status }));
-    const root = mount([...cards, card("t_ok", { status: "ready" })]);
+    const { root } = await renderBoard([...cards, card("t_ok", { status: "ready" })]);
     const before = classTokens(root);
     for (const bad of ["x", "kb-drawer", "kb-selected", "constructor", "__proto__", "toString"]) {
       expect(before.has(bad), bad).toBe(false);
