@@ -10,7 +10,7 @@ landmark") are printed, not failed on; a role not allowed on its element fails a
 import pytest
 from playwright.sync_api import expect
 
-from conftest import REPO
+from conftest import REPO, sample_tasks
 
 pytestmark = pytest.mark.browser
 
@@ -126,8 +126,7 @@ def test_keyboard_path_with_visible_focus(harness):
     root.locator("[data-filter=search]").focus()
     for _ in range(40):  # Tab through the toolbar and the first column's header
         page.keyboard.press("Tab")
-        if page.evaluate("() => !!document.activeElement.closest('[data-task-id]')"
-                         " && document.activeElement.matches('[data-task-id]')"):
+        if page.evaluate("() => document.activeElement.matches('[data-task-id]')"):
             break
     first = root.locator("[data-column=triage] [data-task-id]").first
     expect(first).to_be_focused()
@@ -184,3 +183,16 @@ def test_keyboard_path_with_visible_focus(harness):
     expect(card).to_be_focused()
     assert focus_ring(card)["visible"]
     assert page.errors == []
+
+
+def test_axe_read_only_board_with_an_error_and_archived_shown(harness):
+    harness.boot({"tasks": sample_tasks(), "kernel": {"readOnly": True, "hasDispatcher": True,
+                                                      "error": "sync thread stopped: database is locked"}})
+    root = harness.root()
+    expect(root.locator("[data-kanban-error]")).to_be_visible()
+    root.locator("[data-filter=show_archived]").check()
+    expect(harness.column("archived")).to_be_visible()
+    axe_check(harness, "read-only board with the error banner")
+    harness.card("t_done0001").click()
+    expect(root.locator("[data-drawer] [data-comments]")).to_be_visible()
+    axe_check(harness, "read-only drawer")
