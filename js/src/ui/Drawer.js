@@ -45,14 +45,15 @@ export function Drawer({ taskId, store, board, columns, readOnly, now, actions }
   const card = board.cards.get(taskId);
   const task = detail ? detail.task : card;
   // A dialog (not an <aside>, whose role cannot be dialog): it takes the focus, keeps Tab inside
-  // and gives the focus back on close. Not modal: the board beside it still takes clicks.
+  // and gives the focus back on close. Not modal: the board beside it still takes clicks. Its
+  // head is a div: a <header> outside a sectioning element would be a page-level banner.
   return html`<div class="kb-drawer" data-drawer=${taskId} tabindex="-1" role="dialog" aria-label=${`Task ${taskId}`}>
-    <header class="kb-drawer-head">
+    <div class="kb-drawer-head">
       <code class="kb-id">${taskId}</code>
       ${task && html`<span class=${`kb-badge kb-status ${statusClass(task.status)}`} data-drawer-status>${statusLabel(task.status)}</span>`}
       <span class="kb-spacer"></span>
       <button type="button" class="kb-icon-btn" data-drawer-close aria-label="Close" onClick=${actions.closeDrawer}>×</button>
-    </header>
+    </div>
     ${loadError && html`<div class="kb-form-error" role="alert" data-drawer-error>${loadError}</div>`}
     ${error && html`<div class="kb-form-error" role="alert" data-drawer-error>${error}</div>`}
     ${!task && !loadError && html`<p class="kb-muted">Loading…</p>`}
