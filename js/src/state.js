@@ -41,8 +41,18 @@ export const STALE_THRESHOLDS = Object.freeze({
   todo: [7 * 86400, 30 * 86400],
 });
 
+/** Whether `status` is one this front end knows (own keys only: "constructor" is not a status). */
+export function isKnownStatus(status) {
+  return Object.hasOwn(STATUS_LABELS, status);
+}
+
 export function statusLabel(status) {
-  return STATUS_LABELS[status] || String(status);
+  return isKnownStatus(status) ? STATUS_LABELS[status] : String(status);
+}
+
+/** The tooltip of a column header ("" for a status we do not know). */
+export function statusHelp(status) {
+  return isKnownStatus(status) ? STATUS_HELP[status] : "";
 }
 
 export class BoardFormatError extends Error {
@@ -305,7 +315,7 @@ function compareLanes(a, b) {
 
 /** "" | "amber" | "red": how long the card has sat in its column, against its thresholds. */
 export function staleness(card, now) {
-  const t = STALE_THRESHOLDS[card.status];
+  const t = Object.hasOwn(STALE_THRESHOLDS, card.status) ? STALE_THRESHOLDS[card.status] : null;
   if (!t) return "";
   const since = card.status_since || card.created_at;
   if (!since) return "";

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { OTHER_STATUS_CLASS, STATUS_CLASS } from "../src/ui/status-style.js";
 
 const css = readFileSync(new URL("../src/widget.css", import.meta.url), "utf8").replace(/\/\*[\s\S]*?\*\//g, "");
 
@@ -23,6 +24,13 @@ describe("widget.css", () => {
   it("has dark overrides for JupyterLab, VS Code, .dark and prefers-color-scheme", () => {
     for (const hook of ['body[data-jp-theme-light="false"]', 'body[data-vscode-theme-kind="vscode-dark"]', ".dark .kanban-widget", "prefers-color-scheme: dark"]) {
       expect(css).toContain(hook);
+    }
+  });
+
+  it("styles every status class of status-style.js", () => {
+    const all = selectors();
+    for (const cls of [...Object.values(STATUS_CLASS), OTHER_STATUS_CLASS]) {
+      expect(all.some((s) => s.endsWith(`.${cls}`)), cls).toBe(true);
     }
   });
 });

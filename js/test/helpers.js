@@ -43,3 +43,20 @@ export function board(cards, extra = {}) {
 }
 
 export const tick = () => new Promise((r) => setTimeout(r, 0));
+
+/** The synced traits of a fresh board, as Python sends them. */
+export const DEFAULT_TRAITS = Object.freeze({
+  search: "", tenant: "", assignee: "", show_archived: false, lanes: false, selected: [],
+  has_dispatcher: false, read_only: false, error: "",
+});
+
+/** Render one view of a board of `cards` (jsdom tests): {model, root}. */
+export async function renderBoard(cards, traits = {}) {
+  // Imported here, not at the top: the store and state tests share this file and need no DOM.
+  const { default: createWidget } = await import("../src/widget.js");
+  const model = fakeModel({ ...DEFAULT_TRAITS, _board: board(cards), ...traits });
+  const el = document.createElement("div");
+  document.body.appendChild(el);
+  createWidget().render({ model, el });
+  return { model, root: el.querySelector("[data-kanban-root]") };
+}

@@ -1,13 +1,13 @@
 // @vitest-environment jsdom
 import { describe, expect, it, vi } from "vitest";
 import createWidget from "../src/widget.js";
-import { board, card, fakeModel, tick } from "./helpers.js";
+import { board, card, DEFAULT_TRAITS, fakeModel, tick } from "./helpers.js";
 
 function mount(state = {}) {
   const model = fakeModel({
+    ...DEFAULT_TRAITS,
     _board: board([card("t_1", { status: "ready", title: "<img src=x onerror=alert(1)> hello" }), card("t_2", { status: "done" })]),
-    search: "", tenant: "", assignee: "", show_archived: false, lanes: false, selected: [],
-    has_dispatcher: false, read_only: false, error: "", ...state,
+    ...state,
   });
   const widget = createWidget();
   const el = document.createElement("div");

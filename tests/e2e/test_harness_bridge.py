@@ -147,8 +147,8 @@ def test_real_widget_round_trip(harness, live_board):
     assert sorted(w.selected) == sorted([parent, child])
     # ... and Python's selection reaches the page
     w.selected = [loose]
-    bridge.until("id => document.querySelector(`#board-0 [data-task-id='${id}']`)"
-                 ".getAttribute('aria-selected') === 'true'", arg=loose)
+    bridge.until("id => document.querySelector(`#board-0 [data-task-id='${id}'] .kb-card-check`)"
+                 ".checked === true", arg=loose)
 
     # bulk with a partial failure, answered per card by the real store
     harness.card(child).click(modifiers=["Control"])

@@ -33,7 +33,7 @@ def test_inline_create_enter_submits_escape_cancels(harness):
     new = root.locator('[data-task-id="t_new0001"]')
     expect(new).to_have_attribute("data-status", "ready")
     expect(new).to_contain_text("Write the release notes")
-    expect(new).to_contain_text("P2")
+    expect(new).to_contain_text("↑2")
 
     # in triage, with a parent: the fake store makes it a triage task linked to its parent
     tri = harness.column("triage")
@@ -103,7 +103,7 @@ def test_multi_select_and_bulk_with_partial_failure(harness):
     harness.card("t_child001").click(modifiers=[mod])
     bar.locator("input[data-bulk=priority]").fill("4")
     bar.locator('[data-bulk-apply="priority"]').click()
-    expect(harness.card("t_child001")).to_contain_text("P4")
+    expect(harness.card("t_child001")).to_contain_text("↑4")
 
     # archive asks first
     harness.card("t_ready001").click(modifiers=[mod])
@@ -193,7 +193,7 @@ def test_drawer_edit_comment_links(harness):
     drawer.locator("[data-edit=priority]").fill("5")
     drawer.locator("[data-save=meta]").click()
     expect(harness.card("t_child001")).to_contain_text("unassigned")
-    expect(harness.card("t_child001")).to_contain_text("P5")
+    expect(harness.card("t_child001")).to_contain_text("↑5")
     upd = harness.sent(type_="update")
     assert upd[0]["fields"] == {"title": "Child one, renamed"}
     assert upd[1]["fields"] == {"assignee": None, "priority": 5}

@@ -14,6 +14,7 @@ def center(box):
 
 def drag_over(page, source, target, steps=12):
     """Press on `source` and move over `target` without releasing: the drag is under way."""
+    source.scroll_into_view_if_needed()  # a user grabs a card they can see (the board scrolls)
     sx, sy = center(source.bounding_box())
     tx, ty = center(target.bounding_box())
     page.mouse.move(sx, sy)
@@ -201,10 +202,10 @@ def test_escape_cancels_a_drag(harness):
     harness.boot()
     page = harness.page
     drag_over(page, harness.card("t_ready001"), harness.column("running"), steps=10)
-    expect(harness.column("running")).to_have_class("kb-column kb-col-running kb-drop-target")
+    expect(harness.column("running")).to_have_class("kb-column kb-st-running kb-drop-target")
     page.keyboard.press("Escape")
     page.mouse.up()
     expect(page.locator(".kb-drag-layer")).to_have_count(0)
     assert harness.card_status("t_ready001") == "ready"
     assert harness.sent(type_="move") == []
-    expect(harness.column("running")).to_have_class("kb-column kb-col-running")
+    expect(harness.column("running")).to_have_class("kb-column kb-st-running")

@@ -39,7 +39,11 @@ def test_card_badges_and_staleness(harness):
     # review shows because it has a card; scheduled stays hidden; the unknown status gets a column
     assert columns == ["triage", "todo", "ready", "running", "blocked", "review", "done", "qa"]
     card = harness.card("t_full0001")
-    assert card.locator(".kb-prio").inner_text() == "P2"
+    # priority reads higher-first (not "P2", which Jira/Linear users read as fairly urgent)
+    prio = card.locator(".kb-prio")
+    assert prio.inner_text() == "↑2"
+    assert prio.get_attribute("title") == "Priority 2 (higher numbers come first)"
+    assert "priority 2" in card.get_attribute("aria-label")
     assert card.locator(".kb-tenant").inner_text() == "acme"
     pill = card.locator("[data-progress]")
     assert pill.inner_text() == "1/1"

@@ -4,6 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from conftest import NOW, SAMPLE_LINKS, sample_tasks
+from test_harness_a11y import axe_check
 from test_harness_moves import mouse_drag
 
 pytestmark = pytest.mark.browser
@@ -120,7 +121,7 @@ def test_two_views_of_one_model_agree(harness):
     expect(second.locator('[data-task-id="t_triage01"]')).to_have_attribute("data-status", "todo")
     # selection is a model trait: both views show it
     harness.card("t_ready001").click(modifiers=["Control"])
-    expect(second.locator('[data-task-id="t_ready001"]')).to_have_attribute("aria-selected", "true")
+    expect(second.locator('[data-task-id="t_ready001"] .kb-card-check')).to_be_checked()
 
 
 def test_live_patches_and_rev_gap_resync(harness):
@@ -219,6 +220,47 @@ def test_xss_payloads_stay_text(harness):
     expect(dangerous).to_have_count(0)
     assert root.locator('a[href^="javascript"]').count() == 0
     harness.shot("xss")
+    assert page.errors == []
+
+
+HOSTILE_STATUS = "x kb-drawer kb-app"
+
+
+def test_a_status_name_is_data_not_markup(harness):
+    """A Hermes board may carry statuses we do not know; their names must not become classes."""
+    tasks = [
+        {"id": "t_evil0001", "title": "Hostile status", "status": HOSTILE_STATUS, "created_at": NOW - 100},
+        {"id": "t_evil0002", "title": "Selected-looking", "status": "kb-card kb-selected kb-stale-red",
+         "created_at": NOW - 100},
+        {"id": "t_odd00001", "title": "Plain unknown", "status": "qa", "created_at": NOW - 100},
+        {"id": "t_ready001", "title": "Known", "status": "ready", "created_at": NOW - 100},
+    ]
+    harness.boot({"tasks": tasks})
+    page, root = harness.page, harness.root()
+    evil = harness.column(HOSTILE_STATUS)
+    expect(evil.locator(".kb-col-title")).to_have_text(HOSTILE_STATUS)  # the name shows, as text
+    expect(evil).to_have_class("kb-column kb-st-other")
+    expect(harness.column("kb-card kb-selected kb-stale-red")).to_have_class("kb-column kb-st-other")
+    expect(evil.locator(".kb-dot")).to_have_class("kb-dot")
+    # nothing took the drawer's or the app's styles: one app, no drawer, columns look alike
+    expect(root.locator(".kb-app")).to_have_count(1)
+    expect(root.locator(".kb-drawer")).to_have_count(0)
+    style = "el => { const s = getComputedStyle(el); return [s.position, s.backgroundColor, s.zIndex]; }"
+    assert evil.evaluate(style) == harness.column("qa").evaluate(style)
+    dot = "el => getComputedStyle(el.querySelector('.kb-dot')).backgroundColor"
+    assert evil.evaluate(dot) == harness.column("qa").evaluate(dot)
+    card = harness.card("t_evil0002")
+    assert card.get_attribute("class") == "kb-card"  # not selected, not stale
+    assert card.get_attribute("data-status") == "kb-card kb-selected kb-stale-red"  # attribute value: inert
+
+    # the drawer's status badge: neutral class, the raw name as text
+    harness.card("t_evil0001").click()
+    badge = root.locator("[data-drawer-status]")
+    expect(badge).to_have_text(HOSTILE_STATUS)
+    expect(badge).to_have_class("kb-badge kb-status kb-st-other")
+    expect(root.locator(".kb-drawer")).to_have_count(1)
+    page.keyboard.press("Escape")
+    axe_check(harness, "unknown statuses")
     assert page.errors == []
 
 

@@ -13,6 +13,7 @@ import { adjacentStatus, CONFIRM_STATUSES, groupBoard, laneName, serverNow } fro
 import { dragGroup, idsToMove, selectRange, toggleAll, toggleId } from "../selection.js";
 import { bulkOutcome, bulkSummary } from "../bulk.js";
 import { trapTab } from "./focus.js";
+import { ScrollButtons, useScrollEdges } from "./scroll-edges.js";
 
 const CLOCK_MS = 30_000;
 // `focusId` values that are not card ids: focus the open drawer, or the board itself.
@@ -56,6 +57,7 @@ export function App({ store, traits, writeTrait, root }) {
   const actions = useMemo(() => makeActions({ store, cur, update, showMore, writeTrait }), [store]);
 
   const scroller = useRef(null);
+  useScrollEdges(scroller);
   useEffect(() => {
     const drag = createDragController(root, {
       onDrop: (id, status, lane) => {
@@ -102,22 +104,25 @@ export function App({ store, traits, writeTrait, root }) {
       report=${view.bulkReport}
       actions=${actions}
     />
-    <div class="kb-board" ref=${scroller}>
-      <div class=${lanes ? "kb-grid kb-with-lanes" : "kb-grid"} style=${gridStyle}>
-        ${grouped.columns.map((column) => html`<${Column}
-          key=${column.status}
-          column=${column}
-          laneNames=${grouped.lanes}
-          lanes=${lanes}
-          now=${now}
-          selected=${selected}
-          selectedSet=${selectedSet}
-          readOnly=${readOnly}
-          view=${view}
-          actions=${actions}
-          board=${board}
-        />`)}
+    <div class="kb-board-wrap">
+      <div class="kb-board" ref=${scroller}>
+        <div class=${lanes ? "kb-grid kb-with-lanes" : "kb-grid"} style=${gridStyle}>
+          ${grouped.columns.map((column) => html`<${Column}
+            key=${column.status}
+            column=${column}
+            laneNames=${grouped.lanes}
+            lanes=${lanes}
+            now=${now}
+            selected=${selected}
+            selectedSet=${selectedSet}
+            readOnly=${readOnly}
+            view=${view}
+            actions=${actions}
+            board=${board}
+          />`)}
+        </div>
       </div>
+      <${ScrollButtons} scroller=${scroller} />
     </div>
     ${view.drawerId && html`<${Drawer}
       key=${view.drawerId}

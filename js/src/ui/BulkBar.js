@@ -2,6 +2,7 @@ import { useRef, useState } from "preact/hooks";
 import { html, uniqueId } from "./html.js";
 import { statusLabel } from "../state.js";
 import { BULK_ACTION } from "../protocol.js";
+import { PRIORITY_HINT } from "./priority.js";
 
 /** Shown while cards are selected: move, assign, set priority, archive; failures per card. */
 export function BulkBar({ selected, columns, assignees, readOnly, report, actions }) {
@@ -11,6 +12,8 @@ export function BulkBar({ selected, columns, assignees, readOnly, report, action
   const listId = useRef(uniqueId("kb-bulk-assignees")).current;
   if (!selected.length && !report) return null;
   const n = selected.length;
+  // An empty assignee field unassigns; the button says so rather than a long placeholder.
+  const who = assignee.trim();
   return html`<div class="kb-bulk" data-bulk-bar role="region" aria-label="Bulk actions">
     ${n > 0 && html`<span class="kb-bulk-count" data-selected-count>${n} selected</span>`}
     ${n > 0 && !readOnly && html`
@@ -20,12 +23,13 @@ export function BulkBar({ selected, columns, assignees, readOnly, report, action
       </select>
       <button type="button" class="kb-btn" data-bulk-apply="move" disabled=${!status}
         onClick=${() => actions.bulk(BULK_ACTION.MOVE, status)}>Move</button>
-      <input class="kb-input" data-bulk="assignee" placeholder="assignee (empty = none)" aria-label="Assign selected to"
+      <input class="kb-input kb-bulk-assignee" data-bulk="assignee" placeholder="assignee" aria-label="Assign selected to"
         list=${listId} value=${assignee} onInput=${(e) => setAssignee(e.currentTarget.value)} />
       <datalist id=${listId}>${assignees.map((a) => html`<option value=${a} />`)}</datalist>
       <button type="button" class="kb-btn" data-bulk-apply="assign"
-        onClick=${() => actions.bulk(BULK_ACTION.ASSIGN, assignee.trim() || null)}>Assign</button>
-      <input class="kb-input kb-narrow" type="number" step="1" data-bulk="priority" placeholder="P" aria-label="Priority for selected"
+        onClick=${() => actions.bulk(BULK_ACTION.ASSIGN, who || null)}>${who ? "Assign" : "Unassign"}</button>
+      <input class="kb-input kb-narrow" type="number" step="1" data-bulk="priority" placeholder="prio"
+        aria-label="Priority for selected" title=${PRIORITY_HINT}
         value=${priority} onInput=${(e) => setPriority(e.currentTarget.value)} />
       <button type="button" class="kb-btn" data-bulk-apply="priority" disabled=${!Number.isInteger(Number(priority)) || priority === ""}
         onClick=${() => actions.bulk(BULK_ACTION.PRIORITY, Number(priority))}>Set priority</button>

@@ -1,11 +1,24 @@
 import { memo } from "preact/compat";
 import { html } from "./html.js";
 import { relativeAge, staleness, statusLabel } from "../state.js";
+import { priorityBadge, priorityTitle } from "./priority.js";
 
 // Drawn, not an emoji: hosts without an emoji font would show an empty box.
 const COMMENT_ICON = html`<svg class="kb-icon" viewBox="0 0 16 16" width="12" height="12" aria-hidden="true"><path d="M2 3h12v8H6l-3 3v-3H2z" fill="none" stroke="currentColor" stroke-width="1.5" stroke-linejoin="round"/></svg>`;
 
 const STALE_TEXT = { amber: "has been a while in this column", red: "has been too long in this column" };
+
+/**
+ * What a screen reader says for a focused card. Selection is part of it: a card is an
+ * <article>, whose role allows no aria-selected; its checkbox carries the state too.
+ */
+function cardLabel(card, title, stale, selected) {
+  const parts = [card.id, statusLabel(card.status)];
+  if (card.priority > 0) parts.push(`priority ${card.priority}`);
+  if (stale) parts.push(STALE_TEXT[stale]);
+  if (selected) parts.push("selected");
+  return `${title} (${parts.join(", ")})`;
+}
 
 /** One card. Every string from the store is rendered as text (escaped by preact). */
 function CardView({ card, now, selected, readOnly, actions }) {
@@ -24,8 +37,7 @@ function CardView({ card, now, selected, readOnly, actions }) {
     data-status=${card.status}
     data-stale=${stale || undefined}
     tabindex="0"
-    aria-label=${`${title} (${card.id}, ${statusLabel(card.status)}${stale ? `, ${STALE_TEXT[stale]}` : ""})`}
-    aria-selected=${selected ? "true" : "false"}
+    aria-label=${cardLabel(card, title, stale, selected)}
     onClick=${(e) => actions.cardClick(e, card)}
   >
     <div class="kb-card-top">
@@ -38,7 +50,8 @@ function CardView({ card, now, selected, readOnly, actions }) {
         onClick=${(e) => { e.stopPropagation(); actions.toggleSelect(card, e.shiftKey); }}
       />
       <span class="kb-id">${card.id}</span>
-      ${card.priority > 0 && html`<span class="kb-badge kb-prio" title="Priority">P${card.priority}</span>`}
+      ${card.priority > 0 && html`<span class="kb-badge kb-prio" data-priority=${card.priority}
+        title=${priorityTitle(card.priority)} aria-hidden="true">${priorityBadge(card.priority)}</span>`}
       ${card.tenant && html`<span class="kb-badge kb-tenant" title="Tenant">${card.tenant}</span>`}
       ${p && html`<span
         class=${`kb-badge kb-progress${p.done >= p.total ? " kb-progress-full" : ""}`}

@@ -2,7 +2,8 @@ import { html } from "./html.js";
 import { Card } from "./Card.js";
 import { CreateForm } from "./CreateForm.js";
 import { limitFor, PAGE_SIZE } from "./view-state.js";
-import { STATUS_HELP, statusLabel } from "../state.js";
+import { statusHelp, statusLabel } from "../state.js";
+import { statusClass } from "./status-style.js";
 import { selectionState } from "../selection.js";
 
 /** One column: header (select-all, label, count, +), inline create, one cell per lane. */
@@ -13,7 +14,7 @@ export function Column({ column, laneNames, lanes, now, selectedSet, selected, r
   const sel = selectionState(selected, allIds);
   const label = statusLabel(status);
   return html`<section
-    class=${`kb-column kb-col-${status.replace(/[^a-z0-9_-]/gi, "_")}`}
+    class=${`kb-column ${statusClass(status)}`}
     data-column=${status}
     aria-label=${`${label} column`}
     style=${{ gridRow: `span ${laneNames.length + 1}` }}
@@ -29,8 +30,8 @@ export function Column({ column, laneNames, lanes, now, selectedSet, selected, r
         disabled=${!allIds.length}
         onClick=${() => actions.toggleColumn(allIds)}
       />
-      <span class=${`kb-dot kb-dot-${status}`} aria-hidden="true"></span>
-      <h3 class="kb-col-title" title=${STATUS_HELP[status] || ""}>${label}</h3>
+      <span class="kb-dot" aria-hidden="true"></span>
+      <h3 class="kb-col-title" title=${statusHelp(status)}>${label}</h3>
       <span
         class="kb-count"
         data-column-count

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { html, uniqueId } from "./html.js";
 import { statusLabel } from "../state.js";
 import { LIMITS } from "../protocol.js";
+import { PRIORITY_HINT } from "./priority.js";
 
 /** Inline create in a column: Enter submits, Escape cancels. */
 export function CreateForm({ status, board, actions }) {
@@ -56,7 +57,8 @@ export function CreateForm({ status, board, actions }) {
       <input class="kb-input" name="assignee" placeholder="assignee" aria-label="Assignee" list=${listId}
         value=${assignee} onInput=${(e) => setAssignee(e.currentTarget.value)} />
       <datalist id=${listId}>${board.assignees.map((a) => html`<option value=${a} />`)}</datalist>
-      <input class="kb-input kb-narrow" name="priority" type="number" step="1" placeholder="P" aria-label="Priority"
+      <input class="kb-input kb-narrow" name="priority" type="number" step="1" placeholder="prio" aria-label="Priority"
+        title=${PRIORITY_HINT}
         value=${priority} onInput=${(e) => setPriority(e.currentTarget.value)} />
       <input class="kb-input" name="parent" placeholder="parent id" aria-label="Parent task id" maxlength=${LIMITS.id}
         value=${parent} onInput=${(e) => setParent(e.currentTarget.value)} />

@@ -3,6 +3,8 @@ import { html, uniqueId } from "./html.js";
 import { Markdown } from "./Markdown.js";
 import { REQUEST, LIMITS } from "../protocol.js";
 import { relativeAge, statusLabel } from "../state.js";
+import { statusClass } from "./status-style.js";
+import { PRIORITY_HINT } from "./priority.js";
 
 const EVENTS_SHOWN = 50;
 
@@ -42,13 +44,16 @@ export function Drawer({ taskId, store, board, columns, readOnly, now, actions }
 
   const card = board.cards.get(taskId);
   const task = detail ? detail.task : card;
-  return html`<aside class="kb-drawer" data-drawer=${taskId} tabindex="-1" role="dialog" aria-label=${`Task ${taskId}`}>
-    <header class="kb-drawer-head">
+  // A dialog (not an <aside>, whose role cannot be dialog): it takes the focus, keeps Tab inside
+  // and gives the focus back on close. Not modal: the board beside it still takes clicks. Its
+  // head is a div: a <header> outside a sectioning element would be a page-level banner.
+  return html`<div class="kb-drawer" data-drawer=${taskId} tabindex="-1" role="dialog" aria-label=${`Task ${taskId}`}>
+    <div class="kb-drawer-head">
       <code class="kb-id">${taskId}</code>
-      ${task && html`<span class=${`kb-badge kb-status kb-dot-${task.status}`} data-drawer-status>${statusLabel(task.status)}</span>`}
+      ${task && html`<span class=${`kb-badge kb-status ${statusClass(task.status)}`} data-drawer-status>${statusLabel(task.status)}</span>`}
       <span class="kb-spacer"></span>
       <button type="button" class="kb-icon-btn" data-drawer-close aria-label="Close" onClick=${actions.closeDrawer}>×</button>
-    </header>
+    </div>
     ${loadError && html`<div class="kb-form-error" role="alert" data-drawer-error>${loadError}</div>`}
     ${error && html`<div class="kb-form-error" role="alert" data-drawer-error>${error}</div>`}
     ${!task && !loadError && html`<p class="kb-muted">Loading…</p>`}
@@ -63,7 +68,7 @@ export function Drawer({ taskId, store, board, columns, readOnly, now, actions }
       run=${run}
       actions=${actions}
     />`}
-  </aside>`;
+  </div>`;
 }
 
 function DrawerBody({ task, detail, columns, assignees, readOnly, now, run, actions }) {
@@ -149,8 +154,8 @@ function DrawerBody({ task, detail, columns, assignees, readOnly, now, run, acti
           list=${listId} onInput=${(e) => setAssignee(e.currentTarget.value)}
           onKeyDown=${(e) => { if (e.key === "Enter") { e.preventDefault(); saveMeta(); } }} />
       </label>
-      <label class="kb-field kb-narrow-field">
-        <span>Priority</span>
+      <label class="kb-field kb-narrow-field" title=${PRIORITY_HINT}>
+        <span>Priority ↑</span>
         <input class="kb-input" type="number" step="1" data-edit="priority" value=${priority} disabled=${ro}
           onInput=${(e) => setPriority(e.currentTarget.value)}
           onKeyDown=${(e) => { if (e.key === "Enter") { e.preventDefault(); saveMeta(); } }} />
