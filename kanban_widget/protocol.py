@@ -49,6 +49,7 @@ _SPECS: dict[str, dict[str, tuple]] = {
     "detail": {"task_id": (_STR, True, MAX_ID)},
     "dispatch": {"max_spawn": ((int, type(None)), False, None)},
     "resync": {},
+    "poll": {"rev": (_INT, True, None)},
 }
 REQUEST_TYPES = tuple(_SPECS)
 
