@@ -115,7 +115,7 @@ def idle_cpu(seconds: float = 20.0) -> float:
         build_board(path, 1000, 1)
         board = KanbanBoard(path)
         time.sleep(3)  # past the busy window that follows the first snapshot
-        stat = Path(f"/proc/self/task/{board._thread.native_id}/schedstat")
+        stat = Path(f"/proc/self/task/{board._feed.thread.native_id}/schedstat")
         before, start = int(stat.read_text().split()[0]), time.monotonic()
         time.sleep(seconds)
         used_ns = int(stat.read_text().split()[0]) - before

@@ -125,7 +125,7 @@ class BoardState:
             if card["status"] not in self.columns:
                 self.columns.append(card["status"])  # a status this board had not shown yet
         self.cursor = events[-1].id
-        self.now = self.store._now()
+        self.now = self.store.now()
         self.rev += 1
         patch = {"type": PATCH, "rev": self.rev, "cursor": self.cursor, "now": self.now,
                  "upserts": upserts, "removes": removes,

@@ -1,17 +1,27 @@
-"""The tail thread: notices commits to the board file and publishes small patches.
+"""Following a board file: one feed per file per process, shared by every board open on it.
 
-One daemon thread per widget. It asks SQLite ``PRAGMA data_version`` on its own read
-connection every 5 ms while the board is busy and every 40 ms once it has been quiet for two
-seconds (a cheap check whose value changes whenever another connection commits), and only then
-reads the new events and the cards they touch
-(:meth:`BoardState.poll`). Sends are coalesced: at most one every ``min_interval`` seconds, so a
-burst of thousands of commits becomes a handful of messages (Jupyter drops comm messages above
-about 1000 per second).
+A :class:`BoardFeed` owns, for one board file, the connections every board on that file in
+this process shares (one read-only ``reader``, and the writers) and one daemon thread. The
+thread sleeps until the operating system reports a change to the board's files (inotify, see
+:mod:`kanban_widget.wakeup`), then asks SQLite ``PRAGMA data_version`` (a cheap check whose value
+changes whenever another connection commits) every 5 ms for two seconds, because the file
+event can come a moment before the commit is visible. Quiet, it checks every 250 ms anyway
+(network filesystems report nothing); where there are no notifications it polls every 5 ms while
+the board is busy and every 40 ms once it has been quiet for two seconds. Only when the version
+moved does each follower read the new events and the cards they touch
+(:meth:`BoardState.poll`). Sends are coalesced: at most one round every ``min_interval``
+seconds, so a burst of thousands of commits becomes a handful of messages (Jupyter drops comm
+messages above about 1000 per second).
 
-It survives a locked database and a file that disappears and comes back; a failure that lasts
-longer than ``fail_after`` seconds is reported through ``on_error`` (the widget shows it), and
-cleared once reads work again. It holds only a weak reference to its owner, so a widget that is
-garbage-collected stops its thread.
+So re-running a cell that makes a board for the same file adds a follower, not a thread and
+connections: fifty boards on one file cost one thread and two connections.
+
+The thread also looks at the file itself on every round (an ``os.stat``: never an ``open()``,
+see :mod:`kanban_widget.store.boardfile`): a file replaced on disk is re-opened and every
+follower is re-snapshotted and resent; a deleted file is reported at once and followed again
+when it comes back. Other failures (a locked board) are reported after ``fail_after`` seconds
+and cleared when reads work again. Followers are held weakly: a board that is garbage-collected
+stops being followed, and the thread ends when no follower is left.
 """
 
 from __future__ import annotations
@@ -21,152 +31,261 @@ import sqlite3
 import threading
 import time
 import weakref
-from typing import Optional
+from pathlib import Path
+from typing import Optional, Protocol
 
 from .board import BoardState
 from .store import KanbanError, Store
+from .store.boardfile import identity
+from .wakeup import Wakeup
 
 log = logging.getLogger(__name__)
 
 
-class TailThread(threading.Thread):
-    """Follows ``state``'s board file and hands each patch to ``publish``.
+class FeedListener(Protocol):
+    """What a board following a feed answers (the widget implements it)."""
 
-    ``owner`` is the object whose life bounds the thread (the widget); ``publish(patch)`` and
-    ``on_error(message)`` are looked up on it through a weak reference each time.
+    def _publish_patch(self, patch: dict) -> None:
+        """Send the page this patch of the board (it is the next revision)."""
+
+    def _resync_all(self) -> None:
+        """Send the page the whole board again (its state was re-read from scratch)."""
+
+    def _report_sync_error(self, message: str) -> None:
+        """Show ``message`` in the page's banner; ``""`` clears it."""
+
+
+class Follower:
+    """One board following a feed: its state, and its listener (the widget), held weakly."""
+
+    def __init__(self, listener: FeedListener, state: BoardState):
+        self._listener = weakref.ref(listener)
+        self.state = state
+
+    @property
+    def alive(self) -> bool:
+        return self._listener() is not None
+
+    def patch(self, patch: dict) -> None:
+        listener = self._listener()
+        if listener is not None:
+            listener._publish_patch(patch)
+
+    def resync(self) -> None:
+        listener = self._listener()
+        if listener is not None:
+            listener._resync_all()
+
+    def report(self, message: str) -> None:
+        listener = self._listener()
+        if listener is not None:
+            listener._report_sync_error(message)
+
+
+class BoardFeed:
+    """The connections and the watching thread of one board file, shared within a process.
+
+    Get one with :meth:`acquire` and give it back with :meth:`release`; the last release
+    closes its connections. Not usually used directly: :class:`KanbanBoard` does.
     """
 
-    def __init__(
-        self,
-        owner: object,
-        state: BoardState,
-        *,
-        publish: str = "_publish_patch",
-        on_error: str = "_report_sync_error",
-        poll_interval: float = 0.005,
-        idle_interval: float = 0.04,
-        idle_after: float = 2.0,
-        min_interval: float = 0.05,
-        fail_after: float = 3.0,
-    ):
-        super().__init__(name=f"kanban-tail-{state.store.path.name}", daemon=True)
-        self._owner = weakref.ref(owner)
-        self._publish_name, self._error_name = publish, on_error
-        self.state = state
-        self.poll_interval = poll_interval
-        self.idle_interval = idle_interval
-        self.idle_after = idle_after
-        self.min_interval = min_interval
-        self.fail_after = fail_after
-        self._stop_event = threading.Event()
-        self._wake = threading.Event()
-        self._watch: Optional[sqlite3.Connection] = None
+    _feeds: dict[str, "BoardFeed"] = {}
+    _feeds_lock = threading.Lock()
+
+    poll_interval = 0.005
+    idle_interval = 0.04        # quiet, without file notifications
+    notified_interval = 0.25    # quiet, with them: only a fallback for what they miss
+    idle_after = 2.0
+    min_interval = 0.05
+    fail_after = 3.0
+
+    def __init__(self, path: Path, *, busy_timeout: float):
+        self.path = path
+        self.busy_timeout = busy_timeout
+        # Reads wait at most a second for a lock (only a rollback-journal board or a WAL
+        # recovery can make a reader wait): the thread reports a stuck board instead of hanging,
+        # and the kernel's own reads through this store never freeze a notebook for long.
+        self.reader = Store(path, read_only=True, busy_timeout=min(busy_timeout, 1.0))
+        self._writers: dict[bool, Store] = {}
+        self._users = 0
+        self._lock = threading.RLock()
+        self._followers: list[Follower] = []
+        self._thread: Optional[threading.Thread] = None
+        self._stop = threading.Event()
+        self._wakeup = Wakeup(path)
         self._failing_since: Optional[float] = None
-        self._reported = False
-        self._checked_file = 0.0
+        self.error = ""  # the message every follower was last given ("" when all is well)
+        self._notice = "" if self.reader.live else (
+            f"Read-only and not live: {path.parent} cannot be written by this user, so SQLite "
+            "cannot share other processes' changes with this view. Live updates need write "
+            "access to that folder")
 
-    # -- control -------------------------------------------------------------------------------
+    # -- sharing -------------------------------------------------------------------------------
 
-    def stop(self, timeout: float = 2.0) -> None:
-        """Ask the thread to finish and wait for it (not when called from the thread itself)."""
-        self._stop_event.set()
-        self._wake.set()
-        if self.is_alive() and threading.current_thread() is not self:
-            self.join(timeout)
+    @classmethod
+    def acquire(cls, path: Path, *, busy_timeout: float = 10.0) -> "BoardFeed":
+        """The feed of the board file at ``path`` (an absolute path), opened if need be."""
+        key = str(path)
+        with cls._feeds_lock:
+            feed = cls._feeds.get(key)
+            if feed is None:
+                feed = cls._feeds[key] = cls(path, busy_timeout=busy_timeout)
+            feed._users += 1
+            return feed
+
+    def release(self) -> None:
+        """Give the feed back; the last user stops its thread and closes its connections."""
+        with BoardFeed._feeds_lock:
+            self._users -= 1
+            if self._users > 0:
+                return
+            if BoardFeed._feeds.get(str(self.path)) is self:
+                del BoardFeed._feeds[str(self.path)]
+        self._stop_thread()
+        self._wakeup.close()
+        for store in [self.reader, *self._writers.values()]:
+            store.close()
+
+    def writer(self, *, read_only: bool = False) -> Store:
+        """The Store the boards of this file write through (read-only boards get one that
+        refuses writes), opened on first use and shared."""
+        with self._lock:
+            store = self._writers.get(read_only)
+            if store is None:
+                store = self._writers[read_only] = Store(
+                    self.path, read_only=read_only, busy_timeout=self.busy_timeout)
+            return store
+
+    # -- followers -----------------------------------------------------------------------------
+
+    def follow(self, listener: FeedListener, state: BoardState) -> Follower:
+        """Start sending ``listener`` the patches of ``state`` (the thread starts if need
+        be). The listener is held weakly."""
+        follower = Follower(listener, state)
+        with self._lock:
+            self._followers.append(follower)
+            if self._thread is None or not self._thread.is_alive():
+                self._stop.clear()
+                self._thread = threading.Thread(
+                    target=self._run, name=f"kanban-tail-{self.path.name}", daemon=True)
+                self._thread.start()
+        message = self.error or self._notice
+        if message:
+            follower.report(message)
+        return follower
+
+    def unfollow(self, follower: Follower) -> None:
+        with self._lock:
+            if follower in self._followers:
+                self._followers.remove(follower)
 
     def poke(self) -> None:
-        """Check for changes now (after a write made through the widget)."""
-        self._wake.set()
+        """Check for changes now (after a write made through a board)."""
+        self._wakeup.poke()
+
+    @property
+    def thread(self) -> Optional[threading.Thread]:
+        """The watching thread while one runs."""
+        return self._thread
+
+    def _live_followers(self) -> list[Follower]:
+        with self._lock:
+            self._followers = [f for f in self._followers if f.alive]
+            return list(self._followers)
+
+    def _stop_thread(self) -> None:
+        self._stop.set()
+        self._wakeup.poke()
+        thread = self._thread
+        if thread is not None and thread.is_alive() and threading.current_thread() is not thread:
+            thread.join(2.0)
 
     # -- the loop ------------------------------------------------------------------------------
 
-    def run(self) -> None:
+    def _run(self) -> None:
         last_version = None
         last_send = 0.0
         last_change = time.monotonic()
-        try:
-            while not self._stop_event.is_set():
-                if self._owner() is None:
-                    return  # the widget was garbage-collected
-                try:
-                    version = self._data_version()
-                    if version != last_version:
-                        last_change = time.monotonic()
-                        wait = last_send + self.min_interval - time.monotonic()
-                        if wait > 0 and last_version is not None:
-                            self._stop_event.wait(wait)  # coalesce a burst into one patch
-                        patch = self.state.poll()
-                        last_version = version
-                        if patch is not None:
-                            self._call(self._publish_name, patch)
-                            last_send = time.monotonic()
-                    self._recovered()
-                except (sqlite3.Error, KanbanError, OSError) as exc:
-                    self._failed(exc)
+        while not self._stop.is_set():
+            followers = self._live_followers()
+            if not followers:
+                return  # every board on this file was closed or collected
+            try:
+                now = identity(self.path)
+                if now != self.reader._identity:  # the file the reader has open
+                    self._replaced(now, followers)
                     last_version = None
-                    self._stop_event.wait(0.25)
-                    continue
-                # Poll fast while the board is busy, slower once it has been quiet a while: a
-                # commit after a lull waits at most idle_interval, and idling costs little.
-                quiet = time.monotonic() - last_change > self.idle_after
-                self._wake.wait(self.idle_interval if quiet else self.poll_interval)
-                self._wake.clear()
-        finally:
-            if self._watch is not None:
-                self._watch.close()
+                version = self.reader._query("PRAGMA data_version", plain=True)[0][0]
+                if version != last_version:
+                    last_change = time.monotonic()
+                    wait = last_send + self.min_interval - time.monotonic()
+                    if wait > 0 and last_version is not None:
+                        self._stop.wait(wait)  # coalesce a burst into one patch
+                    for follower in followers:
+                        patch = follower.state.poll()
+                        if patch is not None:
+                            follower.patch(patch)
+                    last_version = version
+                    last_send = time.monotonic()
+                self._recovered(followers)
+            except (sqlite3.Error, KanbanError, OSError) as exc:
+                self._failed(exc, followers)
+                last_version = None
+                self._stop.wait(0.25)
+                continue
+            except Exception:  # a bug of ours: log it, keep following
+                log.exception("kanban-widget: following %s failed", self.path)
+                self._stop.wait(0.25)
+                continue
+            # Poll fast while the board is busy, slowly once it has been quiet a while; a file
+            # event (or a write through a board) counts as busy.
+            quiet = time.monotonic() - last_change > self.idle_after
+            if not quiet:
+                timeout = self.poll_interval
+            elif self._wakeup.notified:
+                timeout = self.notified_interval
+            else:
+                timeout = self.idle_interval
+            if self._wakeup.wait(timeout):
+                last_change = time.monotonic()
 
-    def _data_version(self) -> int:
-        path = self.state.store.path
-        now = time.monotonic()
-        # An open connection keeps reading a deleted file, so look for the file itself too,
-        # but only twice a second: the stat costs more than the PRAGMA.
-        if self._watch is None or now - self._checked_file > 0.5:
-            self._checked_file = now
-            missing = not path.exists()
-        else:
-            missing = False
-        if missing:
-            if self._watch is not None:
-                self._watch.close()
-                self._watch = None
-            raise FileNotFoundError(f"the board file {path} is gone; waiting for it to come back")
-        if self._watch is None:
-            self._watch = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1.0,
-                                          check_same_thread=False)
-            self._reopen_if_replaced()
-        return self._watch.execute("PRAGMA data_version").fetchone()[0]
-
-    def _reopen_if_replaced(self) -> None:
-        """After the file vanished and came back it may be a different file: start over from a
-        fresh snapshot on a fresh connection."""
-        if self._failing_since is None:
-            return
-        store = self.state.store
-        fresh = Store(store.path, read_only=True, busy_timeout=store.busy_timeout)
-        old, self.state.store = store, fresh
-        old.close()
-        self.state.reload()
-        self._call("_resync_all", None)
+    def _replaced(self, now, followers: list[Follower]) -> None:
+        """The path names another file now, or none: start over from a fresh snapshot."""
+        if now is None:
+            self._report(followers, f"Live updates stopped: the board file {self.path} was "
+                                    "deleted; waiting for it to come back")
+            raise FileNotFoundError(f"{self.path} is gone")
+        log.info("board sync: %s was replaced; re-reading it", self.path)
+        # Every connection of ours to the old file closes before any opens the new one (the
+        # old file's -wal/-shm carry the same names); the writers re-open on their next write.
+        with self._lock:
+            stores = [self.reader, *self._writers.values()]
+        for store in stores:
+            store._let_go()
+        with self.reader._lock:
+            self.reader._follow_path()
+        for follower in followers:
+            follower.state.reload()
+            follower.resync()
 
     # -- failures ------------------------------------------------------------------------------
 
-    def _failed(self, exc: Exception) -> None:
+    def _failed(self, exc: Exception, followers: list[Follower]) -> None:
         now = time.monotonic()
         if self._failing_since is None:
             self._failing_since = now
             log.info("board sync: %s", exc)
-        if not self._reported and now - self._failing_since >= self.fail_after:
-            self._reported = True
-            self._call(self._error_name, f"Live updates stopped: {exc}")
+        if not self.error and now - self._failing_since >= self.fail_after:
+            self._report(followers, f"Live updates stopped: {exc}")
 
-    def _recovered(self) -> None:
-        if self._failing_since is not None:
-            self._failing_since = None
-            if self._reported:
-                self._reported = False
-                self._call(self._error_name, "")
+    def _recovered(self, followers: list[Follower]) -> None:
+        self._failing_since = None
+        if self.error:
+            self._report(followers, "")
 
-    def _call(self, name: str, arg) -> None:
-        owner = self._owner()
-        if owner is not None:
-            getattr(owner, name)(arg) if arg is not None else getattr(owner, name)()
+    def _report(self, followers: list[Follower], message: str) -> None:
+        if message == self.error:
+            return
+        self.error = message
+        for follower in followers:
+            follower.report(message or self._notice)

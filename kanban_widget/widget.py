@@ -24,7 +24,7 @@ from . import protocol
 from .board import BoardState, wire_card
 from .protocol import BadMessage, parse_request
 from .store import KanbanError, Store, TaskNotFound
-from .sync import TailThread
+from .sync import BoardFeed
 
 log = logging.getLogger(__name__)
 STATIC = pathlib.Path(__file__).parent / "static"
@@ -120,21 +120,31 @@ class KanbanBoard(anywidget.AnyWidget):
                 "check the spelling (filters: search, tenant, assignee, show_archived, lanes, "
                 "selected)")
         self._lock = threading.RLock()
-        self._owns_store = not isinstance(db, Store)
-        self.store = db if isinstance(db, Store) else Store(db, read_only=read_only)
-        self._reader = Store(self.store.path, read_only=True, busy_timeout=self.store.busy_timeout)
-        self._state = BoardState(self._reader, include_archived=bool(kwargs.get("show_archived")))
+        self._feed: Optional[BoardFeed] = None
+        self._follower = None
+        given = db if isinstance(db, Store) else None
+        path = given.path if given else Store.resolve_path(db)
+        busy_timeout = given.busy_timeout if given else 10.0
+        # Every board on this file in this process shares one feed: its reader, its writer and
+        # its watching thread (re-running a cell adds a follower, not a thread).
+        self._feed = BoardFeed.acquire(path, busy_timeout=busy_timeout)
+        try:
+            self.store = given or self._feed.writer(read_only=read_only)
+            self._state = BoardState(self._feed.reader,
+                                     include_archived=bool(kwargs.get("show_archived")))
+        except BaseException:
+            self._feed.release()
+            self._feed = None
+            raise
         self._dispatcher = dispatcher
         self._user = user or _login_name()
-        self._thread: Optional[TailThread] = None
         super().__init__(has_dispatcher=dispatcher is not None,
                          read_only=self.store.read_only, **kwargs)
         self.on_msg(self._on_message)
         self.observe(self._on_show_archived, names="show_archived")
         if live:
             _warn_broken_ipykernel()
-            self._thread = TailThread(self, self._state)
-            self._thread.start()
+            self._follower = self._feed.follow(self, self._state)
 
     # -- Python conveniences ---------------------------------------------------------------------
 
@@ -178,16 +188,15 @@ class KanbanBoard(anywidget.AnyWidget):
             self._publish_patch(patch)
 
     def close(self) -> None:
-        """Stop following the board, close the connections this widget opened, close the view."""
-        thread = getattr(self, "_thread", None)  # close() also runs from __del__, maybe half-built
-        if thread is not None:
-            self._thread = None
-            thread.stop()
-        state = getattr(self, "_state", None)
-        if state is not None:
-            state.store.close()
-        if getattr(self, "_owns_store", False):
-            self.store.close()
+        """Stop following the board and close the view; the connections this board shared with
+        other boards of the same file close with the last of them."""
+        feed = getattr(self, "_feed", None)  # close() also runs from __del__, maybe half-built
+        if feed is not None:
+            self._feed = None
+            if self._follower is not None:
+                feed.unfollow(self._follower)
+                self._follower = None
+            feed.release()
         super().close()
 
     def __repr__(self) -> str:
@@ -237,8 +246,8 @@ class KanbanBoard(anywidget.AnyWidget):
             self._reply(request_id, error=f"internal error: {exc}", code="KanbanError")
             return
         self._reply(request_id, result=result)
-        if self._thread is not None:
-            self._thread.poke()
+        if self._feed is not None:
+            self._feed.poke()
 
     def _reply(self, request_id: Any, *, result: Any = None, error: Optional[str] = None,
                code: Optional[str] = None) -> None:

@@ -12,6 +12,7 @@ import time
 import pytest
 
 from kanban_widget import KanbanBoard, Store
+from kanban_widget.store import BoardGone
 from kanban_widget.board import wire_card
 
 
@@ -184,7 +185,7 @@ def test_locked_database_is_reported_then_recovers(store_path, make_board):
     os.chmod(store_path, 0o444)
     board, wire = make_board(store_path)
     assert board.read_only
-    board._thread.fail_after = 0.3
+    board._feed.fail_after = 0.3
     locker = sqlite3.connect(store_path, isolation_level=None)
     locker.execute("PRAGMA locking_mode=EXCLUSIVE")
     locker.execute("BEGIN EXCLUSIVE")
@@ -204,11 +205,16 @@ def test_board_file_that_disappears_and_comes_back(store_path, make_board):
     with Store(store_path) as store:
         store.create_task("Before")
     board, wire = make_board(store_path)
-    board._thread.fail_after = 0.2
+    board._feed.fail_after = 60  # a deletion is news at once, not after the failure delay
     for suffix in ("", "-wal", "-shm"):
         if os.path.exists(f"{store_path}{suffix}"):
             os.remove(f"{store_path}{suffix}")
-    wait_for(lambda: "gone" in board.error, timeout=10)
+    wait_for(lambda: "was deleted" in board.error, timeout=10)
+    reply = wire.request("create", title="lost?", column="todo")
+    assert not reply["ok"] and reply["code"] == "BoardGone"
+    assert "deleted while it was open; nothing was written" in reply["error"]
+    with pytest.raises(BoardGone):
+        board.store.create_task("lost too?")
     with Store(store_path) as store:
         store.create_task("After")
     wait_for(lambda: board.error == "", timeout=10)
@@ -228,12 +234,12 @@ def test_fifty_boards_opened_and_closed_leave_no_threads(fresh_store):
     assert threading.active_count() < 50
 
 
-def test_tail_thread_ends_when_its_owner_is_garbage_collected(fresh_store):
+def test_feed_thread_ends_when_its_followers_are_garbage_collected(fresh_store):
     # ipywidgets keeps every open widget in its registry until close(), and Widget.__del__
     # calls close(); the thread itself must never be what keeps a board alive, so it holds its
-    # owner weakly and ends once the owner is collected.
+    # followers weakly and ends once none is left.
     from kanban_widget.board import BoardState
-    from kanban_widget.sync import TailThread
+    from kanban_widget.sync import BoardFeed
 
     class Owner:
         def _publish_patch(self, patch):
@@ -242,11 +248,43 @@ def test_tail_thread_ends_when_its_owner_is_garbage_collected(fresh_store):
         def _report_sync_error(self, message):
             pass
 
-    owner = Owner()
-    thread = TailThread(owner, BoardState(fresh_store))
-    thread.start()
-    assert thread.is_alive()
-    del owner
-    gc.collect()
-    thread.join(5)
-    assert not thread.is_alive()
+    feed = BoardFeed.acquire(fresh_store.path)
+    try:
+        owner = Owner()
+        feed.follow(owner, BoardState(feed.reader))
+        thread = feed.thread
+        assert thread.is_alive()
+        del owner
+        gc.collect()
+        thread.join(5)
+        assert not thread.is_alive()
+    finally:
+        feed.release()
+
+
+def test_a_commit_after_a_quiet_spell_wakes_the_thread_through_file_events(store_path,
+                                                                          make_board):
+    """With file notifications the thread sleeps through quiet spells (here: a fallback poll of
+    a minute) and still sees the next commit at once."""
+    Store(store_path).create_task("first")
+    board, wire = make_board(store_path)
+    assert board._feed._wakeup.notified
+    board._feed.notified_interval = 60.0
+    board._feed.idle_after = 0.1
+    time.sleep(0.5)  # quiet: the thread now sleeps until a file event
+    with Store(store_path) as other:
+        other.create_task("second")
+    wait_for(lambda: len(board._state.cards) == 2, timeout=5)
+
+
+def test_without_file_notifications_polling_still_follows(store_path, make_board, monkeypatch):
+    import kanban_widget.wakeup
+
+    monkeypatch.setattr(kanban_widget.wakeup, "INotify", None)
+    Store(store_path).create_task("first")
+    board, wire = make_board(store_path)
+    assert not board._feed._wakeup.notified
+    time.sleep(0.5)
+    with Store(store_path) as other:
+        other.create_task("second")
+    wait_for(lambda: len(board._state.cards) == 2, timeout=5)

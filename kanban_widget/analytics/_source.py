@@ -17,6 +17,8 @@ from typing import Iterator, Optional, Sequence
 import numpy as np
 import pandas as pd
 
+from ..store.boardfile import connect
+
 #: Every status the store knows, in board order. Boards may hold others; those come after.
 STATUSES = ("triage", "todo", "scheduled", "ready", "running", "blocked", "review", "done",
             "archived")
@@ -75,10 +77,9 @@ def open_board(src) -> Iterator[Board]:
         raise FileNotFoundError(
             f"no kanban board at {str(path)!r}: check the path, or create a board there with "
             "Store(path) or `kanban-widget init`")
-    # mode=ro: analytics must never create, migrate or lock a board for writing.
-    uri = path.resolve().as_uri() + "?mode=ro"
+    # Read-only: analytics must never create, migrate or lock a board for writing.
     try:
-        conn = sqlite3.connect(uri, uri=True)
+        conn, _live = connect(path.resolve(), read_only=True, timeout=5.0)
     except sqlite3.Error as exc:
         raise ValueError(f"cannot open {str(path)!r} read-only: {exc}") from exc
     try:
@@ -86,7 +87,7 @@ def open_board(src) -> Iterator[Board]:
         board = _inspect(conn, path)
         # One read transaction: every query of the call sees the same snapshot, even while
         # another process writes (a view built from two queries stays consistent).
-        conn.execute("BEGIN")
+        conn.execute("BEGIN")  # the connection is in autocommit mode: this starts the snapshot
         yield board
     finally:
         conn.close()

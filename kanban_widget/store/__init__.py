@@ -2,6 +2,7 @@
 
 from .errors import (
     BoardBusy,
+    BoardGone,
     CycleError,
     InvalidTransition,
     KanbanError,
@@ -29,4 +30,5 @@ __all__ = [
     "STATUSES", "BOARD_COLUMNS", "EVENT_ALIASES", "default_board_path",
     "KanbanError", "TaskNotFound", "ValidationError", "CycleError", "InvalidTransition",
     "TaskRunning", "ReadOnlyBoard", "NotAKanbanDatabase", "BoardBusy",
+    "BoardGone",
 ]

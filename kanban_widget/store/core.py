@@ -10,19 +10,16 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import stat
 import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator, Optional
-from urllib.parse import quote
 
 from . import schema
-from .errors import BoardBusy, KanbanError, NotAKanbanDatabase, ReadOnlyBoard
+from .boardfile import check_openable, connect, identity, not_writable, sqlite_uri
+from .errors import BoardBusy, BoardGone, KanbanError, NotAKanbanDatabase, ReadOnlyBoard
 from .paths import default_board_path
-
-SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
 def translate(exc: sqlite3.Error, path: object) -> KanbanError | sqlite3.Error:
@@ -44,8 +41,20 @@ def translate(exc: sqlite3.Error, path: object) -> KanbanError | sqlite3.Error:
     return exc
 
 
+#: The identity of no file: a store that let go of its connection re-opens on its next use.
+_DETACHED = object()
+
+
 class StoreBase:
-    """Opens the board file and owns its connection; the verbs live in the mixins."""
+    """Opens the board file and owns its connection; the verbs live in the mixins.
+
+    ``live`` is False when the board was opened from a folder SQLite cannot write, where it can
+    read the file but not see other processes' commits.
+
+    The connection follows the path, not the file: when the file at ``path`` is replaced (a
+    restore from backup, ``mv new.db kanban.db``), the next transaction re-opens it, so a write
+    never lands in a file that no longer has a name. A deleted board raises BoardGone.
+    """
 
     def __init__(
         self,
@@ -55,42 +64,85 @@ class StoreBase:
         busy_timeout: float = 10.0,
         clock: Optional[Callable[[], float]] = None,
     ):
-        self.path = Path(path).expanduser() if path is not None else default_board_path()
-        self.path = self.path.absolute()
+        self.path = self.resolve_path(path)
         self.busy_timeout = float(busy_timeout)
         self._clock = clock or time.time
         self._lock = threading.RLock()
         self._depth = 0
-        self.read_only = bool(read_only) or _not_writable(self.path)
-        self._check_file()
-        if self.read_only:
-            self._inspect_without_sidecars()
-        self._conn = self._connect()
-        try:
-            self._prepare()
-        except BaseException:
-            self._conn.close()
-            raise
+        self._asked_read_only = bool(read_only)
+        self._conn: Optional[sqlite3.Connection] = None
+        self._identity: object = _DETACHED
+        self._closed = False
+        self._open()
+
+    @staticmethod
+    def resolve_path(path: str | os.PathLike | None) -> Path:
+        """The absolute path ``Store(path)`` opens: ``~`` expanded, the default board for None."""
+        return (Path(path).expanduser() if path is not None else default_board_path()).absolute()
 
     # -- opening -------------------------------------------------------------------------------
 
-    def _check_file(self) -> None:
-        if self.path.is_dir():
-            raise NotAKanbanDatabase(f"{self.path} is a directory; give the path of a .db file")
-        if self.path.exists() and self.path.stat().st_size > 0:
-            with open(self.path, "rb") as f:
-                head = f.read(len(SQLITE_MAGIC))
-            if head != SQLITE_MAGIC:
-                raise NotAKanbanDatabase(
-                    f"{self.path} is not a SQLite file; it was left untouched. "
-                    "Point Store() at a kanban.db or at a new file"
-                )
-        elif not self.path.exists():
-            if self.read_only:
-                raise ReadOnlyBoard(
-                    f"there is no board at {self.path} and it cannot be created read-only"
-                )
+    def _open(self) -> None:
+        """Check the path, connect, and bring a writable board's schema up to date.
+
+        Nothing here opens the file except SQLite (see :mod:`.boardfile`): a foreign or damaged
+        file is recognised by SQLite's own reading of it, and left as it was.
+        """
+        exists = check_openable(self.path, read_only=self._asked_read_only)
+        if not exists and not self.path.parent.exists():
             self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.read_only = self._asked_read_only or not_writable(self.path)
+        if not exists and self.read_only:
+            raise ReadOnlyBoard(f"there is no board at {self.path} and its folder cannot be "
+                                "written; create it somewhere writable")
+        if self.read_only:
+            self._inspect_without_sidecars()
+        conn = self._connect()
+        try:
+            self._conn = conn
+            self._identity = identity(self.path)
+            self._prepare()
+        except BaseException:
+            conn.close()
+            self._conn, self._identity = None, _DETACHED
+            raise
+
+    def _follow_path(self) -> None:
+        """Before a transaction: make sure the connection is to the file the path names now.
+
+        A board replaced on disk is re-opened (and checked again); a deleted one raises
+        BoardGone rather than letting a write land in an unlinked file.
+        """
+        now = identity(self.path)
+        if now == self._identity or self._closed:
+            return
+        if now is None:
+            raise BoardGone(
+                f"the board file {self.path} was deleted while it was open; nothing was "
+                "written. Restore it, or open another board")
+        # Close first: the -wal and -shm are named after the path, so the old file's must be
+        # checkpointed and removed (by the last connection to it closing) before the new file
+        # is opened beside them.
+        self._let_go()
+        self._open()
+
+    def _let_go(self) -> None:
+        """Close the connection now; the next transaction opens whatever file the path names
+        then. Used when the file was replaced, so every connection to the old one can close
+        before any opens the new one."""
+        with self._lock:
+            if self._conn is not None:
+                if not self.read_only:
+                    # SQLite neither checkpoints nor removes the WAL of a file that was renamed
+                    # or unlinked, and the next connection to the new file would read those
+                    # frames as its own: write them into the old file and empty the WAL first.
+                    try:
+                        self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                    except sqlite3.Error:
+                        pass  # another connection is mid-transaction; nothing more we can do
+                self._conn.close()
+                self._conn = None
+            self._identity = _DETACHED
 
     def _inspect_without_sidecars(self) -> None:
         """Refuse a foreign file before a read-only connection leaves ``-wal``/``-shm`` files
@@ -98,7 +150,7 @@ class StoreBase:
         ``-journal``, so the main file holds the whole database."""
         if any(Path(f"{self.path}{suffix}").exists() for suffix in ("-wal", "-journal")):
             return
-        conn = sqlite3.connect(f"file:{quote(str(self.path))}?mode=ro&immutable=1", uri=True)
+        conn = sqlite3.connect(sqlite_uri(self.path, mode="ro", immutable="1"), uri=True)
         try:
             schema.inspect(conn, self.path)
         except NotAKanbanDatabase as exc:
@@ -112,16 +164,7 @@ class StoreBase:
             conn.close()
 
     def _connect(self) -> sqlite3.Connection:
-        target, uri = str(self.path), False
-        if self.read_only:
-            target, uri = f"file:{quote(str(self.path))}?mode=ro", True
-        conn = sqlite3.connect(
-            target,
-            uri=uri,
-            timeout=self.busy_timeout,
-            isolation_level=None,  # we issue BEGIN ourselves
-            check_same_thread=False,  # guarded by self._lock
-        )
+        conn, self.live = connect(self.path, read_only=self.read_only, timeout=self.busy_timeout)
         conn.row_factory = sqlite3.Row
         return conn
 
@@ -178,6 +221,8 @@ class StoreBase:
         with self._lock:
             depth = self._depth
             savepoint = f"kanban_sp{depth}"
+            if depth == 0:
+                self._follow_path()
             try:
                 self._conn.execute("BEGIN IMMEDIATE" if depth == 0 else f"SAVEPOINT {savepoint}")
             except sqlite3.OperationalError as exc:
@@ -211,9 +256,10 @@ class StoreBase:
     def reading(self) -> Iterator[sqlite3.Connection]:
         """A read transaction: every statement inside sees the same snapshot of the board."""
         with self._lock:
-            if self._depth or self._conn.in_transaction:
+            if self._depth or (self._conn is not None and self._conn.in_transaction):
                 yield self._conn
                 return
+            self._follow_path()
             try:
                 self._conn.execute("BEGIN")
             except sqlite3.OperationalError as exc:
@@ -238,6 +284,8 @@ class StoreBase:
         """Run one read and return its rows (``sqlite3.Row``, or tuples with ``plain``), with
         SQLite's lock and damage errors turned into the store's own."""
         with self._lock:
+            if not self._depth and (self._conn is None or not self._conn.in_transaction):
+                self._follow_path()
             try:
                 cursor = self._conn.cursor()
                 if plain:
@@ -251,8 +299,11 @@ class StoreBase:
 
     # -- helpers for the verbs -----------------------------------------------------------------
 
-    def _now(self) -> int:
+    def now(self) -> int:
+        """The store's clock in integer Unix seconds (the time its writes are stamped with)."""
         return int(self._clock())
+
+    _now = now  # the verbs' spelling
 
     def _event(self, task_id: str, kind: str, payload: Optional[dict] = None) -> None:
         """Append one event; must run inside :meth:`atomic`. An empty payload is stored as NULL,
@@ -267,7 +318,9 @@ class StoreBase:
     def close(self) -> None:
         """Close the connection. The store cannot be used afterwards."""
         with self._lock:
-            self._conn.close()
+            self._closed = True
+            if self._conn is not None:
+                self._conn.close()
 
     def __enter__(self):
         return self
@@ -279,21 +332,3 @@ class StoreBase:
         mode = " read-only" if self.read_only else ""
         return f"<Store{mode} {self.path}>"
 
-
-def _not_writable(path: Path) -> bool:
-    """True when the file, or the folder it lives in, is not meant to be written.
-
-    SQLite needs the folder too (for its ``-wal``, ``-shm`` and ``-journal`` files). Write bits
-    are checked as well as ``os.access``, so a file or folder marked read-only stays read-only
-    even for root, who could write it anyway.
-    """
-    folder = path.parent
-    while not folder.exists():
-        folder = folder.parent
-    return any(_no_write_access(target) for target in ((path, folder) if path.exists() else (folder,)))
-
-
-def _no_write_access(target: Path) -> bool:
-    if not target.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
-        return True
-    return not os.access(target, os.W_OK)

@@ -48,6 +48,14 @@ class NotAKanbanDatabase(KanbanError):
     """The file is not SQLite, or is a SQLite database of another application."""
 
 
+class BoardGone(KanbanError, FileNotFoundError):
+    """The board file was deleted while it was open: nothing is written to a file without a
+    name."""
+
+    def __str__(self) -> str:  # FileNotFoundError would otherwise show only errno fields
+        return self.args[0]
+
+
 class BoardBusy(KanbanError):
     """Another process held the board's write lock for longer than the busy timeout."""
 
@@ -62,4 +70,5 @@ __all__ = [
     "ReadOnlyBoard",
     "NotAKanbanDatabase",
     "BoardBusy",
+    "BoardGone",
 ]

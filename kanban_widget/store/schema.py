@@ -39,9 +39,6 @@ TASK_COLUMNS = (
 #: (A column added by ALTER TABLE cannot be a PRIMARY KEY and needs a default when NOT NULL.)
 ADDABLE_COLUMNS = {name: decl for name, decl in TASK_COLUMNS if "PRIMARY KEY" not in decl}
 
-#: The columns without which a ``tasks`` table is not a kanban board.
-CORE_COLUMNS = {"id", "title", "status", "created_at"}
-
 TABLES_DDL = (
     "CREATE TABLE IF NOT EXISTS tasks (\n    "
     + ",\n    ".join(f"{name} {decl}" for name, decl in TASK_COLUMNS)
@@ -93,32 +90,66 @@ INDEXES = (
 KANBAN_TABLES = ("tasks", "task_links", "task_comments", "task_events", "kanban_notify_subs")
 
 
+#: What makes a SQLite file a kanban board (Hermes' schema, reference section 1.4): every Hermes
+#: version, v0 on, creates these four tables together, with at least these columns, and a
+#: ``tasks.id`` that is a TEXT primary key. A file with other tables, or a ``tasks`` table of
+#: another shape (an integer id, say), belongs to another application and is never touched.
+BOARD_SHAPE = {
+    "tasks": {"id", "title", "status", "created_at"},
+    "task_links": {"parent_id", "child_id"},
+    "task_comments": {"task_id", "author", "body", "created_at"},
+    "task_events": {"id", "task_id", "kind", "payload", "created_at"},
+}
+
+
 def inspect(conn: sqlite3.Connection, path: object) -> dict:
-    """Read what the file holds: ``{table: [columns]}``. Raises NotAKanbanDatabase for a
-    SQLite file of another application. Reads only; never writes."""
+    """Read what the file holds: ``{table: [columns]}`` (empty for a new file).
+
+    Raises NotAKanbanDatabase, naming what is wrong, for a file that is not SQLite, is damaged,
+    or is a SQLite database of another application (see :data:`BOARD_SHAPE`). Reads only.
+    """
     try:
         names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        tables = {n: [r[1] for r in conn.execute(f'PRAGMA table_info("{n}")')] for n in names}
+        info = {n: list(conn.execute(f'PRAGMA table_info("{n}")')) for n in names}
     except sqlite3.DatabaseError as exc:
-        if isinstance(exc, sqlite3.OperationalError) and (
-                "locked" in str(exc).lower() or "busy" in str(exc).lower()):
+        text = str(exc).lower()
+        if isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text):
             raise  # a locked board is still a board: the caller reports BoardBusy
+        if "not a database" in text:
+            raise NotAKanbanDatabase(
+                f"{path} is not a SQLite file (or its first page is damaged); it was left "
+                "untouched. Point Store() at a kanban.db or at a new file") from None
         raise NotAKanbanDatabase(
             f"{path} is not a usable SQLite database ({exc}); point Store() at a kanban.db "
             "or at a new file"
         ) from None
+    tables = {n: [r[1] for r in rows] for n, rows in info.items()}
     user_tables = {n for n in tables if not n.startswith("sqlite_")}
-    if user_tables and "tasks" not in user_tables:
+    if not user_tables:
+        return tables
+    if "tasks" not in user_tables:
         raise NotAKanbanDatabase(
             f"{path} is a SQLite database of another application (tables: "
             f"{', '.join(sorted(user_tables)[:6])}); it was left untouched. "
             "Point Store() at a kanban.db or at a new file"
         )
-    if "tasks" in tables and not CORE_COLUMNS <= set(tables["tasks"]):
-        missing = ", ".join(sorted(CORE_COLUMNS - set(tables["tasks"])))
+    problems = []
+    for table, needed in BOARD_SHAPE.items():
+        if table not in tables:
+            problems.append(f"no {table!r} table")
+        elif not needed <= set(tables[table]):
+            missing = ", ".join(sorted(needed - set(tables[table])))
+            problems.append(f"{table!r} lacks {missing}")
+    id_column = next((r for r in info["tasks"] if r[1] == "id"), None)
+    if id_column is not None and ("TEXT" not in str(id_column[2]).upper() or not id_column[5]):
+        problems.append(f"'tasks.id' is {id_column[2] or 'untyped'}"
+                        f"{'' if id_column[5] else ' and not the primary key'}, not a TEXT "
+                        "primary key")
+    if problems:
         raise NotAKanbanDatabase(
-            f"{path} has a 'tasks' table without the columns of a kanban board ({missing} "
-            "missing); it was left untouched"
+            f"{path} has a 'tasks' table but is not a kanban board ({'; '.join(problems)}): "
+            "it looks like another application's database and was left untouched. Point "
+            "Store() at a kanban.db or at a new file"
         )
     return tables
 

@@ -30,6 +30,31 @@ def _tasks_without_kanban_columns(path):
     conn.close()
 
 
+def _tasks_with_integer_ids(path):
+    """Another app's to-do list: the kanban column names, but an integer id."""
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE tasks (id INTEGER PRIMARY KEY, title TEXT NOT NULL, "
+                 "status TEXT NOT NULL, created_at INTEGER NOT NULL)")
+    for name in ("task_links", "task_comments", "task_events"):
+        conn.execute(f"CREATE TABLE {name} (id INTEGER PRIMARY KEY, task_id TEXT, kind TEXT, "
+                     "payload TEXT, author TEXT, body TEXT, parent_id TEXT, child_id TEXT, "
+                     "created_at INTEGER)")
+    conn.execute("INSERT INTO tasks (title, status, created_at) VALUES ('buy milk', 'todo', 1)")
+    conn.commit()
+    conn.close()
+
+
+def _only_a_tasks_table(path):
+    """A ``tasks`` table shaped like Hermes' but none of the other tables every Hermes
+    version creates with it."""
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE tasks (id TEXT PRIMARY KEY, title TEXT NOT NULL, "
+                 "status TEXT NOT NULL, created_at INTEGER NOT NULL)")
+    conn.execute("INSERT INTO tasks VALUES ('a', 'old', 'ready', 1)")
+    conn.commit()
+    conn.close()
+
+
 def _corrupt(path):
     """A real header followed by garbage."""
     _other_app(path)
@@ -51,7 +76,10 @@ BAD_FILES = {
     "other-app": (_other_app, r"another application \(tables: photos\)"),
     "other-app-wal": (lambda p: _other_app(p, "wal"), "another application"),
     "tasks-without-kanban-columns": (_tasks_without_kanban_columns,
-                                     "without the columns of a kanban board"),
+                                     "not a kanban board .*lacks created_at, status, title"),
+    "tasks-with-integer-ids": (_tasks_with_integer_ids,
+                               r"not a kanban board .*'tasks.id' is INTEGER, not a TEXT"),
+    "only-a-tasks-table": (_only_a_tasks_table, "not a kanban board .*no 'task_events' table"),
     "corrupt": (_corrupt, "not a usable SQLite database"),
     "corrupt-wal": (_corrupt_wal, "not a usable SQLite database"),
 }
@@ -84,6 +112,35 @@ def test_message_says_the_file_was_left_alone(tmp_path):
 def test_a_directory_is_refused(tmp_path):
     with pytest.raises(NotAKanbanDatabase, match="is a directory"):
         Store(tmp_path)
+
+
+@pytest.mark.timeout(20)
+@pytest.mark.parametrize("read_only", [False, True], ids=["writable", "read-only"])
+def test_a_fifo_is_refused_without_hanging(tmp_path, read_only):
+    """SQLite would block forever reading a named pipe that nobody writes."""
+    path = tmp_path / "pipe.db"
+    os.mkfifo(path)
+    with pytest.raises(NotAKanbanDatabase, match=r"is a FIFO \(named pipe\), not a file"):
+        Store(path, read_only=read_only)
+    assert sidecars(path) == set()
+
+
+@pytest.mark.parametrize("read_only", [False, True], ids=["writable", "read-only"])
+def test_a_dangling_symlink_is_refused(tmp_path, read_only):
+    """Not followed to create a board wherever the link points."""
+    path = tmp_path / "kanban.db"
+    path.symlink_to(tmp_path / "gone" / "real.db")
+    with pytest.raises(NotAKanbanDatabase, match="symbolic link to .*real.db, which does not"):
+        Store(path, read_only=read_only)
+    assert not (tmp_path / "gone").exists()
+
+
+def test_a_symlink_to_a_board_opens_the_board(tmp_path):
+    real = tmp_path / "real.db"
+    Store(real).create_task("through the link")
+    link = tmp_path / "link.db"
+    link.symlink_to(real)
+    assert [t.title for t in Store(link).list_tasks()] == ["through the link"]
 
 
 # -- read-only ---------------------------------------------------------------------------------

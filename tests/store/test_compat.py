@@ -93,22 +93,6 @@ def test_adds_missing_kanban_tables_to_v0(tmp_path):
     assert "kanban_notify_subs" in tables
 
 
-def test_a_minimal_early_board_gets_every_column(tmp_path):
-    path = tmp_path / "early.db"
-    conn = sqlite3.connect(path)
-    conn.execute("CREATE TABLE tasks (id TEXT PRIMARY KEY, title TEXT NOT NULL, "
-                 "status TEXT NOT NULL, created_at INTEGER NOT NULL)")
-    conn.execute("INSERT INTO tasks VALUES ('t_abcd', 'old', 'ready', 1)")
-    conn.commit()
-    conn.close()
-    store = Store(path)
-    task = store.get_task("t_abcd")
-    assert (task.title, task.workspace_kind, task.spawn_failures) == ("old", "scratch", 0)
-    assert {r[0] for r in table_info(path, "tasks")} >= set(Task.__dataclass_fields__) - {"extra"}
-    child = store.create_task("new", parents=["t_abcd"])
-    assert store.get_task(child).status == "todo"
-
-
 def test_keeps_every_unknown_column_and_shows_it_in_extra(hermes_board):
     version, path, ids = hermes_board
     extra = hermes.EXTRA_VALUES[version]
