@@ -27,11 +27,10 @@ class ThreadDroppingBridge(Bridge):
 
     def __init__(self, page, widget):
         super().__init__(page, widget)
-        self.tail = widget._thread
         self.dropped = 0
 
     def _capture(self, data=None, metadata=None, buffers=None):
-        if threading.current_thread() is self.tail:
+        if threading.current_thread().name.startswith("kanban-tail-"):
             self.dropped += 1
             return
         super()._capture(data, metadata, buffers)
