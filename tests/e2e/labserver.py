@@ -89,21 +89,26 @@ class LabServer:
             cmd.append("--JupyterNotebookApp.expose_app_in_browser=True")
         if os.geteuid() == 0:
             cmd.append("--allow-root")
+        return self._launch(cmd, f"jupyter {self.app}", "/api/status", timeout)
+
+    def _launch(self, cmd: list[str], name: str, health: str, timeout: float):
+        """Start ``cmd`` in a session of its own, logging to ``server.log``, and wait until
+        ``health`` answers (failing at once if the process exits)."""
         self.log = open(self.tmp / "server.log", "w")
         self.proc = subprocess.Popen(cmd, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
                                      cwd=self.root, start_new_session=True)
         deadline = time.monotonic() + timeout
         while True:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"jupyter {self.app} exited ({self.proc.returncode}): "
+                raise RuntimeError(f"{name} exited ({self.proc.returncode}): "
                                    f"{(self.tmp / 'server.log').read_text()[-3000:]}")
             try:
-                if self.http("/api/status")[0] == 200:
+                if self.http(health)[0] == 200:
                     return self
             except OSError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError(f"jupyter {self.app} did not answer within {timeout} s")
+                raise RuntimeError(f"{name} did not answer within {timeout} s")
             time.sleep(0.2)
 
     def http(self, path: str, method: str = "GET", timeout: float = 2.0):
