@@ -270,3 +270,19 @@ def create_in_another_process(path, title: str = "Made by another process") -> N
     proc.start()
     proc.join(30)
     assert proc.exitcode == 0, f"the other process failed (exit code {proc.exitcode})"
+
+
+def drag_to_todo_and_check(page, root, title: str, path) -> str:
+    """Drag the ready card titled ``title`` to todo, wait for Python's reply to confirm it (a
+    moved card is marked pending until then), and check the board file records the move.
+    Returns the task's id."""
+    from kanban_widget import Store
+
+    card = root.locator('[data-column="ready"] [data-task-id]', has_text=title)
+    task_id = card.get_attribute("data-task-id")
+    drag_beside(page, card, root.locator('[data-column="todo"]'))
+    root.locator(f'[data-column="todo"] [data-task-id="{task_id}"]:not(.kb-pending)').wait_for(
+        timeout=15_000)
+    with Store(path, read_only=True) as store:
+        assert store.get_task(task_id).status == "todo"
+    return task_id

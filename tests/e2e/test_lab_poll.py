@@ -11,7 +11,7 @@ import re
 import pytest
 
 from kanban_widget import Store
-from labserver import LabServer, create_in_another_process, drag_beside
+from labserver import LabServer, create_in_another_process, drag_to_todo_and_check
 
 pytestmark = [pytest.mark.browser, pytest.mark.lab, pytest.mark.slow]
 
@@ -46,13 +46,7 @@ def test_lab_board_converges_when_the_thread_is_muted(tmp_path, page):
         root.wait_for(state="visible", timeout=30_000)
 
         # A drag is answered by the message handler: it works as anywhere.
-        card = root.locator('[data-column="ready"] [data-task-id]', has_text="Existing task 3")
-        task_id = card.get_attribute("data-task-id")
-        drag_beside(page, card, root.locator('[data-column="todo"]'))
-        root.locator(f'[data-column="todo"] [data-task-id="{task_id}"]:not(.kb-pending)'
-                     ).wait_for(timeout=15_000)
-        with Store(path, read_only=True) as store:
-            assert store.get_task(task_id).status == "todo"
+        drag_to_todo_and_check(page, root, "Existing task 3", path)
 
         # Another process commits; only the page's polls can bring it.
         create_in_another_process(path)

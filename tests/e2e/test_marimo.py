@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from kanban_widget import Store
-from labserver import create_in_another_process, drag_beside
+from labserver import create_in_another_process, drag_to_todo_and_check
 from marimoserver import MarimoServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -83,14 +83,7 @@ def test_marimo_board_drag_and_live_update(tmp_path, page, mode):
         quiet_root.wait_for(state="visible", timeout=30_000)
 
         # Drag a card with the mouse: the store records the move.
-        card = root.locator('[data-column="ready"] [data-task-id]', has_text="Existing task 3")
-        task_id = card.get_attribute("data-task-id")
-        drag_beside(page, card, root.locator('[data-column="todo"]'))
-        # (a moved card shows at once, marked pending until Python's reply confirms it)
-        root.locator(f'[data-column="todo"] [data-task-id="{task_id}"]:not(.kb-pending)').wait_for(
-            timeout=15_000)
-        with Store(board, read_only=True) as store:
-            assert store.get_task(task_id).status == "todo"
+        drag_to_todo_and_check(page, root, "Existing task 3", board)
 
         # Another process commits: the thread's patch brings it to the first board, and the
         # page's polls to the second, whose thread is never heard.
@@ -102,12 +95,6 @@ def test_marimo_board_drag_and_live_update(tmp_path, page, mode):
                            has_text="Made while the thread is muted").wait_for(timeout=15_000)
 
         # A drag on the muted board: the reply comes from the message handler.
-        card = quiet_root.locator('[data-column="ready"] [data-task-id]', has_text="Quiet task 2")
-        quiet_id = card.get_attribute("data-task-id")
-        drag_beside(page, card, quiet_root.locator('[data-column="todo"]'))
-        quiet_root.locator(f'[data-column="todo"] [data-task-id="{quiet_id}"]:not(.kb-pending)'
-                           ).wait_for(timeout=15_000)
-        with Store(quiet, read_only=True) as store:
-            assert store.get_task(quiet_id).status == "todo"
+        drag_to_todo_and_check(page, quiet_root, "Quiet task 2", quiet)
         page.screenshot(path=str(Path(__file__).parent / "shots" / f"marimo_{mode}.png"))
         assert page.errors == [], page.errors
