@@ -17,6 +17,10 @@ from typing import Iterable, Optional
 from .protocol import CARD_TEXT_PREVIEW, PATCH
 from .store import Event, Store
 
+#: What :meth:`BoardState.poll` returns when the board's history was rewritten under it (a
+#: backup restored, ``demo --force``): the state was re-read whole and must be resent whole.
+RELOADED = "reloaded"
+
 #: Card fields the front end does not need (kept out of the wire to keep patches small).
 _WIRE_DROP = ("workspace_kind", "workspace_path", "idempotency_key", "last_spawn_error",
               "spawn_failures", "worker_pid", "created_by")
@@ -74,6 +78,7 @@ class BoardState:
             self.columns = list(snap.columns)
             self.tenants, self.assignees = snap.tenants, snap.assignees
             self.cursor, self.now = snap.cursor, snap.now
+            self._anchor = self._event_at(self.cursor)
             self.rev += 1
 
     def payload(self) -> dict:
@@ -92,10 +97,18 @@ class BoardState:
 
     # -- following the database ----------------------------------------------------------------
 
-    def poll(self, batch: int = 2000) -> Optional[dict]:
+    def poll(self, batch: int = 2000) -> "Optional[dict] | str":
         """Read every event after the cursor and return one patch for all of them, or None when
-        nothing changed. Events are read in batches of ``batch``; cards once at the end."""
+        nothing changed. Events are read in batches of ``batch``; cards once at the end.
+
+        Returns :data:`RELOADED` when the event at the cursor is no longer the one the state
+        was built from: the file's content was replaced, so following it from the cursor would
+        be wrong; the state is re-read instead.
+        """
         with self.lock:
+            if self._anchor is not None and self._event_at(self.cursor) != self._anchor:
+                self.reload()
+                return RELOADED
             events: list[Event] = []
             while True:
                 page = self.store.events_since(self.cursor if not events else events[-1].id, batch)
@@ -125,6 +138,7 @@ class BoardState:
             if card["status"] not in self.columns:
                 self.columns.append(card["status"])  # a status this board had not shown yet
         self.cursor = events[-1].id
+        self._anchor = events[-1]
         self.now = self.store.now()
         self.rev += 1
         patch = {"type": PATCH, "rev": self.rev, "cursor": self.cursor, "now": self.now,
@@ -137,6 +151,13 @@ class BoardState:
             if assignees != self.assignees:
                 self.assignees = patch["assignees"] = assignees
         return patch
+
+    def _event_at(self, cursor: int) -> Optional[Event]:
+        """The event whose id is ``cursor`` (None for 0 or a missing one)."""
+        if not cursor:
+            return None
+        found = self.store.events_since(cursor - 1, 1)
+        return found[0] if found and found[0].id == cursor else None
 
     # -- filters (the same rules as the page's, for Python callers) ------------------------------
 

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import getpass
 import json
+import math
 import os
+import re
 import sqlite3
 import sys
 import time
@@ -27,7 +29,10 @@ import click
 
 from . import __version__
 from .launch import LaunchError
+from .protocol import MAX_INT, MIN_INT
 from .store import STATUSES, KanbanError, Store, Task, TaskNotFound, default_board_path
+from .store.boardfile import check_openable, write_over
+from .store.core import MAX_BUSY_TIMEOUT
 
 PROG = "kanban-widget"
 
@@ -41,6 +46,30 @@ ICONS = {
 SHOW_EVENTS = 20
 
 
+# Characters a terminal may act on rather than show: C0 controls, DEL and C1 controls (ESC
+# starts clipboard writes, screen clears, title changes...). _CONTROLS_IN_TEXT spares the tab
+# and newline of multi-line text such as a body.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
+_CONTROLS_IN_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# What json.dumps(ensure_ascii=False) leaves raw in its output: DEL and C1 (it escapes C0).
+_RAW_IN_JSON = re.compile("[\x7f-\x9f]")
+
+
+def printable(text: object, *, multiline: bool = False) -> str:
+    """``text`` made safe to print on a terminal: every control character shown as ``\\xNN``
+    (``\\x1b`` for ESC), so stored text can show what it holds but never drive the terminal.
+
+    With ``multiline``, tabs and newlines are kept (for a task's body, result, comments).
+    """
+    pattern = _CONTROLS_IN_TEXT if multiline else _CONTROLS
+    return pattern.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+
+
+def say(text: object, *, err: bool = False) -> None:
+    """Print one line of human output with its control characters escaped (see printable)."""
+    click.echo(printable(text), err=err)
+
+
 class CommandError(click.ClickException):
     """A failure reported as one line on stderr, ``kanban-widget: <message>``, exit status 1."""
 
@@ -48,7 +77,28 @@ class CommandError(click.ClickException):
         super().__init__(" ".join(str(message).split()))
 
     def show(self, file=None) -> None:
-        click.echo(f"{PROG}: {self.format_message()}", file=file or sys.stderr)
+        # The message may quote stored text (a title in a refusal, say): escape it like output.
+        click.echo(printable(f"{PROG}: {self.format_message()}"), file=file or sys.stderr)
+
+
+class Seconds(click.ParamType):
+    """A duration in seconds: a finite number from 0 to ``maximum`` (``nan`` and ``inf``
+    parse as floats, but SQLite would quietly turn them into no waiting at all)."""
+
+    name = "seconds"
+
+    def __init__(self, maximum: float):
+        self.maximum = maximum
+
+    def convert(self, value, param, ctx) -> float:
+        try:
+            seconds = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number of seconds", param, ctx)
+        if not math.isfinite(seconds) or not 0 <= seconds <= self.maximum:
+            self.fail(f"{value!r} is not a number of seconds from 0 to {self.maximum:g}",
+                      param, ctx)
+        return seconds
 
 
 class KanbanGroup(click.Group):
@@ -60,6 +110,20 @@ class KanbanGroup(click.Group):
 
     one_line_errors: tuple = (KanbanError, LaunchError)
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # Python hands over argument bytes that are not UTF-8 as lone surrogates; SQLite cannot
+        # store them and the terminal cannot print them, so refuse them here, as usage errors.
+        for position, arg in enumerate(args, start=1):
+            try:
+                arg.encode("utf-8")
+            except UnicodeEncodeError:
+                raw = os.fsencode(arg)
+                shown = repr(raw[:40]) + ("…" if len(raw) > 40 else "")
+                raise click.UsageError(
+                    f"argument {position} ({shown}) is not valid UTF-8 text; give text in UTF-8 "
+                    "(check the terminal's or the calling script's encoding)", ctx) from None
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: click.Context):
         try:
             result = super().invoke(ctx)
@@ -67,9 +131,13 @@ class KanbanGroup(click.Group):
             raise CommandError(str(exc)) from None
         except sqlite3.Error as exc:
             raise CommandError(f"database error: {exc}") from None
+        except UnicodeError as exc:
+            # Not from the arguments (checked above): a board path from the environment, say.
+            raise CommandError(f"text that is not valid UTF-8 ({exc.reason}); use UTF-8 names "
+                               "and text") from None
         if isinstance(ctx.obj, BoardOption) and ctx.obj.written:
             # Said after success, so a failing command still prints exactly one line.
-            click.echo(f"{PROG}: board {ctx.obj.written}", err=True)
+            say(f"{PROG}: board {ctx.obj.written}", err=True)
         return result
 
 
@@ -95,7 +163,9 @@ class BoardOption:
         ``create``; a write command that succeeds says on stderr which file it worked on.
         """
         path = self.path
-        if not create and not (path.exists() and path.stat().st_size > 0):
+        # A FIFO, a dangling link or a directory is named for what it is, not "no board".
+        exists = check_openable(path, read_only=False)
+        if not create and not exists:
             raise CommandError(f"there is no board at {path}; create one with `{PROG} init`")
         store = Store(path, read_only=not write, busy_timeout=self.busy_timeout)
         self._stores.append(store)
@@ -117,7 +187,11 @@ def json_option(func):
 
 
 def emit_json(data) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    """Print ``data`` as JSON. json.dumps escapes C0 controls; DEL and C1 controls are escaped
+    here as ``\\u00XX`` too, so no stored text reaches the terminal raw and the JSON decodes to
+    exactly the stored values."""
+    text = json.dumps(data, indent=2, ensure_ascii=False, default=str)
+    click.echo(_RAW_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
 
 
 @click.group(cls=KanbanGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -128,7 +202,7 @@ def emit_json(data) -> None:
     help="Board file (default: $KANBAN_DB, $HERMES_KANBAN_DB, $HERMES_KANBAN_HOME/kanban.db, "
     "~/.hermes/kanban.db if it exists, else ./kanban.db).",
 )
-@click.option("--busy-timeout", type=click.FloatRange(min=0), default=10.0, show_default=True,
+@click.option("--busy-timeout", type=Seconds(MAX_BUSY_TIMEOUT), default=10.0, show_default=True,
               metavar="SECONDS", help="How long a write waits for another writer's lock.")
 @click.version_option(__version__, prog_name=PROG, message="%(prog)s %(version)s")
 @click.pass_context
@@ -150,7 +224,7 @@ def init(board: BoardOption) -> None:
     store = board.open(write=True, create=True)
     board.written = None  # the line below names the file already
     verb = "Opened existing" if existed else "Initialized"
-    click.echo(f"{verb} kanban board at {store.path}")
+    say(f"{verb} kanban board at {store.path}")
 
 
 @cli.command()
@@ -178,17 +252,26 @@ def demo(board: BoardOption, path: Optional[Path], tasks: int, seed: int, weeks:
     if target.exists() and is_hermes_board(target):
         raise CommandError(f"{target} is where Hermes keeps its board; the demo will not replace "
                            f"it: name another file, `{PROG} demo PATH`")
-    if force:
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            Path(f"{target}{suffix}").unlink(missing_ok=True)
     started = time.perf_counter()
-    with DemoProgress(tasks) as progress:
-        build_demo(target, tasks=tasks, seed=seed, weeks=weeks, progress=progress)
+    # Built beside the target, then written over it through SQLite: a board or an agent that
+    # has the target open sees one commit instead of losing its file (and WAL) under it.
+    scratch = target.with_name(f".{target.name}.demo-{os.getpid()}")
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{scratch}{suffix}").unlink(missing_ok=True)  # our own leftovers, never opened
+    try:
+        with DemoProgress(tasks) as progress:
+            build_demo(scratch if target.exists() else target, tasks=tasks, seed=seed,
+                       weeks=weeks, progress=progress)
+        if scratch.exists():
+            write_over(target, scratch)
+    finally:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{scratch}{suffix}").unlink(missing_ok=True)
     with Store(target, read_only=True) as store:
         n_tasks = len(store.list_tasks(include_archived=True))
         n_events = store.board().cursor
-    click.echo(f"Wrote a demo board of {n_tasks} tasks and {n_events} events to {target} "
-               f"in {time.perf_counter() - started:.1f} s")
+    say(f"Wrote a demo board of {n_tasks} tasks and {n_events} events to {target} "
+        f"in {time.perf_counter() - started:.1f} s")
 
 
 class DemoProgress:
@@ -214,7 +297,7 @@ class DemoProgress:
         if self.bar:
             self.bar.update(count - self.done)
         elif count == total or count - self.shown >= max(1, total // 10):
-            click.echo(f"{PROG}: wrote {count}/{total} demo tasks", err=True)
+            say(f"{PROG}: wrote {count}/{total} demo tasks", err=True)
             self.shown = count
         self.done = count
 
@@ -227,7 +310,8 @@ class DemoProgress:
 @click.option("--body", help="Description (markdown).")
 @click.option("--assignee", help="Who works on it (a profile or person).")
 @click.option("--tenant", help="Tenant (project or customer) it belongs to.")
-@click.option("--priority", type=int, default=0, show_default=True, help="Higher runs first.")
+@click.option("--priority", type=click.IntRange(MIN_INT, MAX_INT), default=0, show_default=True,
+              help="Higher runs first (a 64-bit whole number).")
 @click.option("--parent", "parents", multiple=True, metavar="ID",
               help="A task this one waits for (repeat for several).")
 @click.option("--triage", is_flag=True, help="Start in triage instead of todo/ready.")
@@ -245,7 +329,7 @@ def create(board: BoardOption, title: str, body, assignee, tenant, priority: int
     if as_json:
         emit_json(task_json(task))
     else:
-        click.echo(f"Created {task.id} ({task.status})")
+        say(f"Created {task.id} ({task.status})")
 
 
 @cli.command("list")
@@ -267,9 +351,9 @@ def list_(board: BoardOption, status, assignee, tenant, archived: bool, as_json:
         emit_json([task_json(t) for t in tasks])
         return
     if not tasks:
-        click.echo("(no matching tasks)")
+        say("(no matching tasks)")
     for task in tasks:
-        click.echo(list_line(task))
+        say(list_line(task))
 
 
 @cli.command()
@@ -295,7 +379,7 @@ def show(board: BoardOption, task_id: str, as_json: bool) -> None:
             "events": [e.to_dict() for e in events],
         })
         return
-    click.echo(f"{task.id}  {task.title}")
+    say(f"{task.id}  {task.title}")
     fields = [("status", task.status), ("assignee", task.assignee), ("tenant", task.tenant),
               ("priority", task.priority), ("created", when(task.created_at)),
               ("started", when(task.started_at)), ("completed", when(task.completed_at)),
@@ -303,27 +387,31 @@ def show(board: BoardOption, task_id: str, as_json: bool) -> None:
                if task.claim_lock else None)]
     for name, value in fields:
         if value not in (None, ""):
-            click.echo(f"  {name + ':':<11}{value}")
+            say(f"  {name + ':':<11}{value}")
     for label, ids in (("parents", parents), ("children", children)):
         if ids:
             click.echo(f"\n{label.capitalize()}:")
             for other in ids:
                 t = related[other]
-                click.echo(f"  {ICONS.get(t.status, '·')} {t.id}  {t.status:<8}  {t.title}")
+                say(f"  {ICONS.get(t.status, '·')} {t.id}  {t.status:<8}  {t.title}")
     for label, text in (("Body", task.body), ("Result", task.result)):
         if text:
-            click.echo(f"\n{label}:\n" + "\n".join(f"  {line}" for line in text.splitlines()))
+            click.echo(f"\n{label}:\n" + indented(text, "  "))
     if comments:
         click.echo(f"\nComments ({len(comments)}):")
         for c in comments:
-            click.echo(f"  {c.author} ({when(c.created_at)}): {c.body}")
+            first, *more = c.body.splitlines() or [""]
+            click.echo(printable(f"  {c.author} ({when(c.created_at)}): ")
+                       + printable(first, multiline=True))
+            if more:
+                click.echo(indented("\n".join(more), "    "))
     if events:
         shown = events[-SHOW_EVENTS:]
         more = f", last {len(shown)}" if len(shown) < len(events) else ""
         click.echo(f"\nEvents ({len(events)}{more}):")
         for e in shown:
             payload = json.dumps(e.payload, ensure_ascii=False) if e.payload else ""
-            click.echo(f"  {when(e.created_at)}  {e.kind:<12} {payload}".rstrip())
+            say(f"  {when(e.created_at)}  {e.kind:<12} {payload}".rstrip())
 
 
 @cli.command()
@@ -345,9 +433,9 @@ def move(board: BoardOption, task_id: str, status: str, reason, result, as_json:
     if as_json:
         emit_json(task_json(task))
     elif before is not None and before.status == task.status:
-        click.echo(f"{task.id} is already {task.status}")
+        say(f"{task.id} is already {task.status}")
     else:
-        click.echo(f"Moved {task.id} from {before.status} to {task.status}")
+        say(f"Moved {task.id} from {before.status} to {task.status}")
 
 
 @cli.command()
@@ -364,7 +452,7 @@ def comment(board: BoardOption, task_id: str, text, author, as_json: bool) -> No
     if as_json:
         emit_json({"id": comment_id, "task_id": task_id, "author": author})
     else:
-        click.echo(f"Commented on {task_id} as {author} (comment {comment_id})")
+        say(f"Commented on {task_id} as {author} (comment {comment_id})")
 
 
 @cli.command()
@@ -381,9 +469,9 @@ def link(board: BoardOption, parent_id: str, child_id: str, as_json: bool) -> No
         emit_json({"parent": parent_id, "child": child_id, "linked": added,
                    "child_status": child.status})
     elif added:
-        click.echo(f"Linked {parent_id} -> {child_id} ({child_id} is {child.status})")
+        say(f"Linked {parent_id} -> {child_id} ({child_id} is {child.status})")
     else:
-        click.echo(f"{parent_id} -> {child_id} was already linked")
+        say(f"{parent_id} -> {child_id} was already linked")
 
 
 @cli.command()
@@ -401,7 +489,7 @@ def unlink(board: BoardOption, parent_id: str, child_id: str, as_json: bool) -> 
         emit_json({"parent": parent_id, "child": child_id, "unlinked": True,
                    "child_status": child.status})
     else:
-        click.echo(f"Unlinked {parent_id} -> {child_id} ({child_id} is {child.status})")
+        say(f"Unlinked {parent_id} -> {child_id} ({child_id} is {child.status})")
 
 
 # -- formatting -------------------------------------------------------------------------------
@@ -485,6 +573,12 @@ def list_line(task: Task) -> str:
     tenant = f" [{task.tenant}]" if task.tenant else ""
     return (f"{ICONS.get(task.status, '·')} {task.id}  {task.status:<8}  "
             f"{task.assignee or '-':<20}{tenant}  {task.title}")
+
+
+def indented(text: str, prefix: str) -> str:
+    """Multi-line stored text for a terminal: each line indented, tabs and line breaks kept,
+    every other control character escaped (see printable)."""
+    return "\n".join(prefix + printable(line, multiline=True) for line in text.splitlines())
 
 
 def when(ts: Optional[int]) -> Optional[str]:

@@ -34,7 +34,7 @@ import weakref
 from pathlib import Path
 from typing import Optional, Protocol
 
-from .board import BoardState
+from .board import RELOADED, BoardState
 from .store import KanbanError, Store
 from .store.boardfile import identity
 from .wakeup import Wakeup
@@ -223,7 +223,9 @@ class BoardFeed:
                         self._stop.wait(wait)  # coalesce a burst into one patch
                     for follower in followers:
                         patch = follower.state.poll()
-                        if patch is not None:
+                        if patch == RELOADED:
+                            follower.resync()
+                        elif patch is not None:
                             follower.patch(patch)
                     last_version = version
                     last_send = time.monotonic()

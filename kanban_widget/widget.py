@@ -21,9 +21,9 @@ import anywidget
 import traitlets
 
 from . import protocol
-from .board import BoardState, wire_card
+from .board import RELOADED, BoardState, wire_card
 from .protocol import BadMessage, parse_request
-from .store import KanbanError, Store, TaskNotFound
+from .store import BoardBusy, KanbanError, Store, TaskNotFound
 from .sync import BoardFeed
 
 log = logging.getLogger(__name__)
@@ -32,12 +32,43 @@ _warned_ipykernel = False
 #: Patches kept to answer a page that missed some (a ``poll``); further behind, it gets the board.
 RECENT_PATCHES = 64
 
+PAGE_BUSY_TIMEOUT = 0.75
+"""Seconds a request from the page waits for another process's write lock before it is
+answered ``BoardBusy`` (Python's own calls keep the store's ``busy_timeout``)."""
+
 
 def _board_to_json(_value: Any, widget: "KanbanBoard") -> dict:
     # The trait's own value is a placeholder: the truth is the widget's BoardState, read at the
     # moment the state is sent (first display, page reload, a resync request).
     state = getattr(widget, "_state", None)
     return state.payload() if state is not None else {}
+
+
+# What a BoardBusy reply says: each request is one transaction, except a dispatch pass, which
+# may have spawned workers before the lock was lost.
+_BUSY_REPLIES = {
+    None: "another process is writing to this board right now, so nothing was changed; "
+          "try again in a moment",
+    "dispatch": "another process held this board's write lock, so the dispatch pass stopped "
+                "early; tasks it already started show as running on the board; try again in a "
+                "moment",
+}
+
+
+def _filter_from_page(limit: int) -> Callable[[Any, Any], Any]:
+    """How a filter trait set on the page is read: cut to ``limit`` characters, lone
+    surrogates replaced.
+
+    Cleaned rather than refused: a refusal would leave the page showing a filter that Python
+    does not have, while a changed value goes back to the page (ipywidgets echoes a value that
+    differs from what it received). Python assignments skip this and meet the trait's validator,
+    which refuses with a clear TraitError.
+    """
+    def from_json(value: Any, _widget: Any) -> Any:
+        if not isinstance(value, str):
+            return value  # traitlets' own Unicode check names the wrong type
+        return value.encode("utf-8", "replace").decode("utf-8")[:limit]
+    return from_json
 
 
 class KanbanBoard(anywidget.AnyWidget):
@@ -85,14 +116,20 @@ class KanbanBoard(anywidget.AnyWidget):
     ``""`` when all is well. Python writes."""
 
     # -- Filters and selection (both ways) -------------------------------------------------------
-    search = traitlets.Unicode("").tag(sync=True)
-    """Free-text filter over id, title, body, assignee, tenant and result. Default ``""``."""
+    search = traitlets.Unicode("").tag(sync=True,
+                                       from_json=_filter_from_page(protocol.MAX_SEARCH))
+    """Free-text filter over id, title, body, assignee, tenant and result. Default ``""``;
+    at most ``protocol.MAX_SEARCH`` characters."""
 
-    tenant = traitlets.Unicode("").tag(sync=True)
-    """Show only this tenant's cards; ``""`` (default) shows all."""
+    tenant = traitlets.Unicode("").tag(sync=True,
+                                       from_json=_filter_from_page(protocol.MAX_NAME))
+    """Show only this tenant's cards; ``""`` (default) shows all. Cards created on the page
+    get this tenant. At most ``protocol.MAX_NAME`` characters."""
 
-    assignee = traitlets.Unicode("").tag(sync=True)
-    """Show only this assignee's cards; ``"(unassigned)"`` for none; ``""`` (default) all."""
+    assignee = traitlets.Unicode("").tag(sync=True,
+                                       from_json=_filter_from_page(protocol.MAX_NAME))
+    """Show only this assignee's cards; ``"(unassigned)"`` for none; ``""`` (default) all.
+    At most ``protocol.MAX_NAME`` characters."""
 
     show_archived = traitlets.Bool(False).tag(sync=True)
     """Show the archived column. Default False."""
@@ -146,6 +183,16 @@ class KanbanBoard(anywidget.AnyWidget):
             _warn_broken_ipykernel()
             self._follower = self._feed.follow(self, self._state)
 
+    @traitlets.validate("search", "tenant", "assignee")
+    def _check_filter(self, proposal: Any) -> str:
+        # The tenant is stamped on every task created from the page, so it must be storable.
+        name, value = proposal["trait"].name, proposal["value"]
+        limit = protocol.MAX_SEARCH if name == "search" else protocol.MAX_NAME
+        try:
+            return protocol.check_text(f"{name} filter", value, limit)
+        except BadMessage as exc:
+            raise traitlets.TraitError(str(exc)) from None
+
     # -- Python conveniences ---------------------------------------------------------------------
 
     @property
@@ -184,7 +231,9 @@ class KanbanBoard(anywidget.AnyWidget):
         """Apply any changes committed since the last patch, now (used by tests and scripts that
         need the page's state to be current before they go on)."""
         patch = self._state.poll()
-        if patch is not None:
+        if patch == RELOADED:
+            self._resync_all()
+        elif patch is not None:
             self._publish_patch(patch)
 
     def close(self) -> None:
@@ -228,29 +277,55 @@ class KanbanBoard(anywidget.AnyWidget):
     # -- requests from the page -------------------------------------------------------------------
 
     def _on_message(self, _widget: Any, content: Any, _buffers: Any) -> None:
-        request_id = content.get("id") if isinstance(content, dict) else None
+        # Whatever the page sends is answered, never raised: a bad message gets BadMessage, a
+        # refused change the store's error, a held write lock BoardBusy within about
+        # PAGE_BUSY_TIMEOUT seconds (so the kernel never stalls for the store's long timeout).
+        request_id = protocol.request_id_of(content)
         try:
             request = parse_request(content)
             if request["type"] == "resync":
                 self._resync_all()
                 return
-            result = getattr(self, f"_do_{request['type']}")(request)
+            handler = getattr(self, f"_do_{request['type']}")
+            if request["type"] == "dispatch":
+                # Not under the short wait: a pass runs the user's spawn function between its
+                # writes, which must not run holding the store's lock (it may use the store).
+                result = handler(request)
+            else:
+                with self._page_busy_timeout():
+                    result = handler(request)
         except BadMessage as exc:
             self._reply(request_id, error=str(exc), code="BadMessage")
+            return
+        except BoardBusy:
+            self._reply(request_id, code="BoardBusy", error=_BUSY_REPLIES.get(
+                content["type"], _BUSY_REPLIES[None]))
             return
         except KanbanError as exc:
             self._reply(request_id, error=str(exc), code=type(exc).__name__)
             return
         except Exception as exc:  # a bug of ours: answer, log, and keep the widget alive
-            log.exception("kanban-widget: request %r failed", content)
-            self._reply(request_id, error=f"internal error: {exc}", code="KanbanError")
+            # The message itself is not logged: it may be huge or nested past repr()'s reach.
+            log.exception("kanban-widget: a request of type %s failed",
+                          protocol.echo(content.get("type") if isinstance(content, dict) else None))
+            self._reply(request_id, error=f"internal error: {protocol.echo(str(exc), 200)}",
+                        code="KanbanError")
             return
         self._reply(request_id, result=result)
         if self._feed is not None:
             self._feed.poke()
 
-    def _reply(self, request_id: Any, *, result: Any = None, error: Optional[str] = None,
-               code: Optional[str] = None) -> None:
+    def _page_busy_timeout(self):
+        """Wait at most PAGE_BUSY_TIMEOUT for another process's write lock while answering the
+        page; Python callers of ``board.store`` keep the store's own timeout.
+
+        Page requests run on the kernel's main thread: waiting the store's full timeout (10 s by
+        default) would freeze every cell.
+        """
+        return self.store.waiting_at_most(PAGE_BUSY_TIMEOUT)
+
+    def _reply(self, request_id: Optional[str], *, result: Any = None,
+               error: Optional[str] = None, code: Optional[str] = None) -> None:
         message: dict = {"type": protocol.REPLY, "id": request_id, "ok": error is None}
         if error is None:
             message["result"] = result if result is not None else {}
@@ -297,24 +372,32 @@ class KanbanBoard(anywidget.AnyWidget):
         return {"removed": self.store.unlink_tasks(req["parent"], req["child"])}
 
     def _do_bulk(self, req: dict) -> dict:
+        # One transaction for the whole batch: the write lock is taken once (a held lock costs
+        # one short wait and BoardBusy, not one wait per card) and other readers see the batch
+        # land at once. Each card is a savepoint inside it, so one refusal undoes only that card.
         action, value = req["action"], req.get("value")
         results = []
-        for task_id in req["task_ids"]:
-            try:
-                if action == "move":
-                    self.store.move_task(task_id, value)
-                elif action == "assign":
-                    if self.store.get_task(task_id) is None:
-                        raise TaskNotFound(task_id, self.store.path)
-                    self.store.update_task(task_id, assignee=value or None)
-                elif action == "priority":
-                    self.store.update_task(task_id, priority=value)
-                else:
-                    self.store.move_task(task_id, "archived")
-                results.append({"task_id": task_id, "ok": True})
-            except KanbanError as exc:
-                results.append({"task_id": task_id, "ok": False, "error": str(exc)})
+        with self.store.atomic():
+            for task_id in req["task_ids"]:
+                try:
+                    self._bulk_one(task_id, action, value)
+                    results.append({"task_id": task_id, "ok": True})
+                except KanbanError as exc:
+                    results.append({"task_id": task_id, "ok": False, "error": str(exc)})
         return {"results": results}
+
+    def _bulk_one(self, task_id: str, action: str, value: Any) -> None:
+        with self.store.atomic():
+            if action == "move":
+                self.store.move_task(task_id, value)
+            elif action == "assign":
+                if self.store.get_task(task_id) is None:
+                    raise TaskNotFound(task_id, self.store.path)
+                self.store.update_task(task_id, assignee=value or None)
+            elif action == "priority":
+                self.store.update_task(task_id, priority=value)
+            else:
+                self.store.move_task(task_id, "archived")
 
     def _do_detail(self, req: dict) -> dict:
         task = self.store.get_task(req["task_id"])

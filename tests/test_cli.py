@@ -506,6 +506,112 @@ def test_as_a_real_process(tmp_path):
     assert usage.returncode == 2
 
 
+# -- bad input and hostile stored text (issue #10 item 9) -------------------------------------
+
+#: Every character a terminal may act on, except the newline and tab of multi-line text.
+TERMINAL_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+@pytest.mark.parametrize("args, names", [
+    pytest.param(["create", "x", "--priority", str(2 ** 63)], "'--priority'", id="priority-2**63"),
+    pytest.param(["create", "x", "--priority", str(-(2 ** 63) - 1)], "'--priority'",
+                 id="priority-below"),
+    pytest.param(["create", b"\xff\xfe not utf-8"], "argument 4 (b'\\xff\\xfe not utf-8') is "
+                 "not valid UTF-8", id="title-bytes"),
+    pytest.param(["comment", "t_1", b"caf\xe9"], "not valid UTF-8", id="comment-bytes"),
+    pytest.param(["--busy-timeout", "nan", "list"], "'nan' is not a number of seconds",
+                 id="busy-nan"),
+    pytest.param(["--busy-timeout", "inf", "list"], "'inf' is not a number of seconds",
+                 id="busy-inf"),
+    pytest.param(["--busy-timeout", "-1", "list"], "'-1' is not a number of seconds",
+                 id="busy-negative"),
+    pytest.param(["--busy-timeout", "1e9", "list"], "from 0 to 86400", id="busy-huge"),
+])
+def test_bad_input_is_a_usage_error_never_a_traceback(tmp_path, args, names):
+    db = tmp_path / "board.db"
+    assert run_program("init", db=db).returncode == 0
+    before = dump(db)
+    done = run_program(*args, db=db)
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr and done.stdout == ""
+    errors = [line for line in done.stderr.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and names in errors[0], done.stderr
+    assert dump(db) == before
+
+
+def test_priorities_at_the_64_bit_limits_are_stored(tmp_path):
+    db = tmp_path / "board.db"
+    run_program("init", db=db)
+    for priority in (2 ** 63 - 1, -(2 ** 63)):
+        made = run_program("create", "edge", "--priority", str(priority), "--json", db=db)
+        assert made.returncode == 0 and json.loads(made.stdout)["priority"] == priority
+
+
+HOSTILE = {
+    "title": "clip \x1b]52;c;ZWNobyBwd25lZA==\x07 clear \x1b[2J\x1b[H csi \x9b2J del \x7f\r!",
+    "body": "line one \x1b]0;pwned\x07\n\tindented line \x1b[31mred\x1b[0m \x90dcs\x9c",
+    "assignee": "mallory\x1b[8m",
+    "tenant": "acme\x08\x08\x08\x08evil",
+}
+
+
+@pytest.fixture
+def hostile(tmp_path):
+    """A board whose task, comment and parent hold terminal control sequences."""
+    db = tmp_path / "board.db"
+    with Store(db) as store:
+        parent = store.create_task("parent \x1b[2J", body="\x1b[H")
+        task = store.create_task(HOSTILE["title"], body=HOSTILE["body"], parents=[parent],
+                                 assignee=HOSTILE["assignee"], tenant=HOSTILE["tenant"])
+        store.add_comment(task, "eve\x1b[5m", "see \x1b]8;;http://x\x07link\x1b]8;;\x07\nbye")
+    return db, task
+
+
+@pytest.mark.parametrize("command", [["list"], ["show", None], ["list", "--archived"]])
+def test_stored_control_sequences_never_reach_the_terminal(hostile, command):
+    db, task = hostile
+    done = run_program(*[task if a is None else a for a in command], db=db)
+    assert done.returncode == 0, done.stderr
+    assert not TERMINAL_CONTROLS.search(done.stdout), repr(done.stdout)
+    # Shown, escaped, so the reader still sees what the text holds.
+    assert "clip \\x1b]52;c;ZWNobyBwd25lZA==\\x07 clear \\x1b[2J" in done.stdout
+    assert "csi \\x9b2J del \\x7f\\x0d!" in done.stdout
+    if command[0] == "show":
+        assert "  line one \\x1b]0;pwned\\x07\n  \tindented line" in done.stdout  # \n, \t kept
+        assert "eve\\x1b[5m" in done.stdout and "\\x1b]8;;http://x\\x07link" in done.stdout
+        assert "parent \\x1b[2J" in done.stdout
+
+
+@pytest.mark.parametrize("command", [["list", "--json"], ["show", None, "--json"]])
+def test_json_output_is_exact_and_holds_no_raw_control_characters(hostile, command):
+    db, task = hostile
+    done = run_program(*[task if a is None else a for a in command], db=db)
+    assert done.returncode == 0, done.stderr
+    assert not TERMINAL_CONTROLS.search(done.stdout), repr(done.stdout)
+    data = json.loads(done.stdout)
+    got = next(t for t in data if t["id"] == task) if command[0] == "list" else data["task"]
+    assert {key: got[key] for key in HOSTILE} == HOSTILE
+
+
+def test_an_error_quoting_stored_text_escapes_it(hostile):
+    db, task = hostile
+    with Store(db) as store:
+        parent = store.parents_of(task)[0]
+        store.move_task(task, "todo")
+    done = run_program("move", task, "ready", db=db)
+    assert done.returncode == 1 and parent in done.stderr
+    assert not TERMINAL_CONTROLS.search(done.stderr), repr(done.stderr)
+
+
+def test_printable_escapes_every_control_but_keeps_lines_when_asked():
+    from kanban_widget.cli import printable
+
+    assert printable("a\x1bb\x9bc\x00\x7f") == "a\\x1bb\\x9bc\\x00\\x7f"
+    assert printable("a\tb\nc") == "a\\x09b\\x0ac"
+    assert printable("a\tb\nc\x1b", multiline=True) == "a\tb\nc\\x1b"
+    assert printable("é → ✓") == "é → ✓"
+
+
 # -- docs ------------------------------------------------------------------------------------
 
 

@@ -340,3 +340,62 @@ def test_reading_a_board_leaves_no_wal_or_shm_behind(store_path, make_board):
     board, _ = make_board(store_path)
     board.close()
     assert sorted(p.name for p in store_path.parent.iterdir()) == ["kanban.db"]
+
+
+@pytest.mark.timeout(60)
+def test_the_cli_names_a_fifo_a_dangling_link_and_a_read_only_old_board(tmp_path):
+    """One line each, never a hang, a traceback or a raw sqlite3 error."""
+    fifo = tmp_path / "pipe.db"
+    os.mkfifo(fifo)
+    link = tmp_path / "link.db"
+    link.symlink_to(tmp_path / "nowhere.db")
+    old = tmp_path / "v0.db"
+    conn = sqlite3.connect(old)
+    conn.executescript("""
+        CREATE TABLE tasks (id TEXT PRIMARY KEY, title TEXT NOT NULL, body TEXT, assignee TEXT,
+          status TEXT NOT NULL, priority INTEGER DEFAULT 0, created_by TEXT,
+          created_at INTEGER NOT NULL, started_at INTEGER, completed_at INTEGER,
+          workspace_kind TEXT NOT NULL DEFAULT 'scratch', workspace_path TEXT, claim_lock TEXT,
+          claim_expires INTEGER, tenant TEXT, result TEXT);
+        CREATE TABLE task_links (parent_id TEXT NOT NULL, child_id TEXT NOT NULL,
+          PRIMARY KEY (parent_id, child_id));
+        CREATE TABLE task_comments (id INTEGER PRIMARY KEY AUTOINCREMENT, task_id TEXT NOT NULL,
+          author TEXT NOT NULL, body TEXT NOT NULL, created_at INTEGER NOT NULL);
+        CREATE TABLE task_events (id INTEGER PRIMARY KEY AUTOINCREMENT, task_id TEXT NOT NULL,
+          kind TEXT NOT NULL, payload TEXT, created_at INTEGER NOT NULL);
+        INSERT INTO tasks (id, title, status, created_at) VALUES ('t_0001', 'old', 'ready', 1);
+    """)
+    conn.close()
+    os.chmod(old, 0o444)
+    cases = [
+        (fifo, ["list"], "is a FIFO (named pipe), not a file"),
+        (fifo, ["init"], "is a FIFO (named pipe), not a file"),
+        (link, ["create", "x"], "is a symbolic link to"),
+        (link, ["init"], "is a symbolic link to"),
+        (old, ["create", "x"], "read-only"),
+        (old, ["move", "t_0001", "done"], "read-only"),
+    ]
+    for path, args, message in cases:
+        done = subprocess.run([*CLI, "--db", str(path), *args], capture_output=True,
+                              text=True, timeout=30)
+        assert done.returncode == 1, (args, done.stderr)
+        assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert "t_0001" in cli(old, "list") and "old" in cli(old, "show", "t_0001")
+    assert not (tmp_path / "nowhere.db").exists()
+
+
+def test_demo_force_writes_over_an_open_board_through_sqlite(tmp_path, make_board):
+    """`demo --force` on a board that is open elsewhere: the open board sees one commit and
+    follows it; nothing is deleted under it."""
+    path = tmp_path / "kanban.db"
+    Store(path).create_task("before the demo")
+    board, wire = make_board(path)
+    inode = os.stat(path).st_ino
+    cli(path, "demo", str(path), "--tasks", "30", "--force")
+    assert os.stat(path).st_ino == inode  # the same file, rewritten through SQLite
+    wait_for(lambda: len(board._state.cards) == len(truth(path)) > 0)
+    assert "before the demo" not in {c["title"] for c in board._state.cards.values()}
+    assert board.error == ""
+    assert wire.request("create", title="after the demo", column="todo")["ok"]
+    assert "after the demo" in titles(path)
+    assert sorted(p.name for p in tmp_path.iterdir() if "demo-" in p.name) == []

@@ -1,8 +1,13 @@
 """KanbanBoard's Python side: traits, requests and replies, all through the real comm path."""
 
 import json
+import sqlite3
+import subprocess
+import sys
+import time
 
 import pytest
+import traitlets
 
 from kanban_widget import KanbanBoard, Store
 
@@ -237,3 +242,223 @@ def test_tasks_frame_follows_filters_and_selection(seeded, make_board):
     board.tenant = ""
     board.selected = [spec]
     assert list(board.tasks_frame(selected_only=True).index) == [spec]
+
+
+# -- messages outside the protocol (issue #10 item 7) ----------------------------------------
+
+def dump(path) -> str:
+    """Every row of the board file, as SQL text: equal dumps mean nothing was written."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return "\n".join(conn.iterdump())
+    finally:
+        conn.close()
+
+
+def deep(depth: int, leaf=None, wrap=lambda v: [v]):
+    """A value ``depth`` levels deep, built without recursion."""
+    for _ in range(depth):
+        leaf = wrap(leaf)
+    return leaf
+
+
+# Each row: a message the page must never be able to apply, and words the reply must hold.
+# Factories, so the ids below stay readable and every test gets a fresh value.
+BAD_MESSAGES = {
+    "create-unknown-column": (lambda s: {"type": "create", "title": "t", "column": "limbo"},
+                              "unknown column 'limbo'"),
+    "create-priority-2**63": (lambda s: {"type": "create", "title": "t", "column": "todo",
+                                         "priority": 2 ** 63}, "64-bit"),
+    "create-priority-below": (lambda s: {"type": "create", "title": "t", "column": "todo",
+                                         "priority": -(2 ** 63) - 1}, "64-bit"),
+    "update-priority-2**63": (lambda s: {"type": "update", "task_id": s,
+                                         "fields": {"priority": 2 ** 63}}, "64-bit"),
+    "bulk-priority-2**63": (lambda s: {"type": "bulk", "task_ids": [s], "action": "priority",
+                                       "value": 2 ** 63}, "64-bit"),
+    "bulk-priority-text": (lambda s: {"type": "bulk", "task_ids": [s], "action": "priority",
+                                      "value": "9"}, "whole number"),
+    "bulk-assign-number": (lambda s: {"type": "bulk", "task_ids": [s], "action": "assign",
+                                      "value": 42}, "must be a string"),
+    "bulk-assign-too-long": (lambda s: {"type": "bulk", "task_ids": [s], "action": "assign",
+                                        "value": "a" * 201}, "the limit is 200"),
+    "create-title-surrogate": (lambda s: {"type": "create", "title": "bad \udcff",
+                                          "column": "todo"}, "lone surrogate"),
+    "comment-surrogate": (lambda s: {"type": "comment", "task_id": s, "body": "\ud800"},
+                          "lone surrogate"),
+    "update-surrogate": (lambda s: {"type": "update", "task_id": s,
+                                    "fields": {"assignee": "\udfff"}}, "lone surrogate"),
+    "bulk-assign-surrogate": (lambda s: {"type": "bulk", "task_ids": [s], "action": "assign",
+                                         "value": "\udc80"}, "lone surrogate"),
+    "type-list": (lambda s: {"type": ["move"]}, "unknown request type an array"),
+    "type-dict": (lambda s: {"type": {"k": "v"}}, "unknown request type an object"),
+    "fields-10000-deep": (lambda s: {"type": "update", "task_id": s,
+                                     "fields": deep(10_000, "x", lambda v: {"title": v})},
+                          "must be a string, not an object"),
+    "value-10000-deep": (lambda s: {"type": "bulk", "task_ids": [s], "action": "archive",
+                                    "value": deep(10_000)}, "not an array"),
+    "title-1MB": (lambda s: {"type": "move", "task_id": s, "status": "x" * 1_000_000},
+                  "1000000 characters; the limit is 32"),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_MESSAGES))
+def test_a_message_outside_the_protocol_is_refused_and_writes_nothing(seeded, make_board, name):
+    path, spec, build = seeded
+    board, wire = make_board(path, live=False, tenant="acme")
+    make, words = BAD_MESSAGES[name]
+    before = dump(path)
+    wire.send({"id": "r1", **make(spec)})
+    replies = wire.custom("reply")
+    assert len(replies) == 1, replies
+    reply = replies[0]
+    assert reply["ok"] is False and reply["code"] == "BadMessage", reply
+    assert words in reply["error"]
+    assert len(reply["error"]) < 300  # a short prefix of the input at most
+    assert reply["id"] == "r1"
+    assert dump(path) == before
+
+
+def test_a_reply_never_carries_back_an_id_it_cannot_send(seeded, make_board):
+    board, wire = make_board(seeded[0], live=False)
+    for bad_id in ("i" * 100_000, "r\ud800", deep(10_000), 7):
+        wire.send({"type": "detail", "id": bad_id, "task_id": seeded[1]})
+    replies = wire.custom("reply")
+    assert [r["id"] for r in replies] == [None] * 4
+    assert all("needs a string 'id'" in r["error"] and len(r["error"]) < 300 for r in replies)
+    json.dumps(replies, ensure_ascii=False).encode("utf-8")  # the comm can send every one
+
+
+def test_no_message_ever_gets_internal_error_or_writes_when_refused(seeded, make_board):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from kanban_widget.protocol import REQUEST_TYPES, _SPECS
+
+    path, spec, build = seeded
+    board, wire = make_board(path, live=False, tenant="acme")
+    edge_ints = st.sampled_from([0, 1, -1, 2 ** 63 - 1, 2 ** 63, -(2 ** 63), -(2 ** 63) - 1,
+                                 10 ** 30, 10 ** 400])
+    edge_text = st.sampled_from([spec, build, "t_missing", "done", "triage", "ready",
+                                 "archived", "", " ", "\ud800", "a\udfffb", "\x1b]52;c;eA==\x07",
+                                 "x" * 201, "x" * 100_001])
+    text = st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x10FFFF,
+                                          exclude_categories=()), max_size=12)
+    leaf = st.one_of(st.none(), st.booleans(), st.integers(), edge_ints,
+                     st.floats(allow_nan=True, allow_infinity=True), text, edge_text)
+    json_like = st.recursive(leaf, lambda inner: st.lists(inner, max_size=3)
+                             | st.dictionaries(text | edge_text, inner, max_size=3),
+                             max_leaves=8)
+    names = sorted({name for spec_ in _SPECS.values() for name in spec_}
+                   | {"title", "body", "assignee", "priority"})
+    fields = st.dictionaries(st.sampled_from(["title", "body", "assignee", "priority", "status"]),
+                             json_like, max_size=3)
+    messages = st.fixed_dictionaries(
+        {"type": st.sampled_from(REQUEST_TYPES) | json_like,
+         "id": st.just("r1") | json_like},
+        optional={**{name: json_like for name in names},
+                  "task_ids": st.lists(edge_text | json_like, max_size=4),
+                  "action": st.sampled_from(["move", "assign", "priority", "archive"]) | json_like,
+                  "fields": fields | json_like}) | json_like
+
+    @settings(max_examples=400, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(message=messages)
+    def check(message):
+        before = dump(path)
+        wire.messages.clear()
+        wire.send(message)
+        replies = wire.custom("reply")
+        if isinstance(message, dict) and message.get("type") == "resync":
+            return  # answered with a fresh board, not a reply
+        assert len(replies) == 1
+        reply = replies[0]
+        assert "internal error" not in reply.get("error", "")
+        json.dumps(reply, ensure_ascii=False).encode("utf-8")  # always sendable
+        if not reply["ok"]:
+            assert dump(path) == before
+
+    check()
+
+
+def test_filters_are_length_limited_from_python_and_clipped_from_the_page(seeded, make_board):
+    path, spec, build = seeded
+    board, wire = make_board(path, live=False)
+    with pytest.raises(traitlets.TraitError, match="tenant filter is 201 characters"):
+        board.tenant = "t" * 201
+    with pytest.raises(traitlets.TraitError, match="lone surrogate"):
+        board.assignee = "\udcff"
+    with pytest.raises(traitlets.TraitError, match="search filter is 1001 characters"):
+        board.search = "s" * 1001
+    assert board.tenant == board.assignee == board.search == ""
+    # From the page: cut to the limit, and the page is told the value Python kept.
+    board._handle_msg({"content": {"data": {"method": "update",
+                                            "state": {"tenant": "t" * 5000 + "\udcff"}}},
+                       "buffers": []})
+    assert board.tenant == "t" * 200
+    assert {"tenant": "t" * 200} in wire.states()
+    card = wire.request("create", title="stamped", column="todo")["result"]["card"]
+    assert card["tenant"] == "t" * 200
+
+
+# -- a board locked by another process (issue #10 item 11) ------------------------------------
+
+HOLD_LOCK = """
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("BEGIN IMMEDIATE")
+print("locked", flush=True)
+sys.stdin.read()
+conn.execute("ROLLBACK")
+"""
+
+
+@pytest.mark.parametrize("request_", [
+    pytest.param(lambda s, b: ("move", {"task_id": s, "status": "done"}), id="move"),
+    pytest.param(lambda s, b: ("create", {"title": "new", "column": "todo"}), id="create"),
+    pytest.param(lambda s, b: ("bulk", {"task_ids": [s, b] * 500, "action": "priority",
+                                        "value": 4}), id="bulk-1000"),
+])
+def test_a_held_write_lock_is_answered_board_busy_quickly(seeded, make_board, request_):
+    path, spec, build = seeded
+    board, wire = make_board(path, live=False)
+    type_, fields = request_(spec, build)
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(path)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        before = dump(path)
+        started = time.monotonic()
+        reply = wire.request(type_, **fields)
+        assert time.monotonic() - started < 2
+        assert reply["ok"] is False and reply["code"] == "BoardBusy"
+        assert "another process is writing" in reply["error"] and "try again" in reply["error"]
+        assert dump(path) == before
+    finally:
+        holder.communicate("", timeout=30)
+    assert wire.request(type_, **fields)["ok"] is True
+    # Python's own calls still wait the store's full busy timeout.
+    assert board.store._conn.execute("PRAGMA busy_timeout").fetchone()[0] == 10_000
+
+
+def test_a_dispatch_spawn_may_use_the_store_from_another_thread(seeded, make_board):
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    path, spec, build = seeded
+    pool = ThreadPoolExecutor(1)
+
+    def spawn(task):
+        # A worker started in a thread that writes before spawn returns: this deadlocks if the
+        # page's request held the store's lock across the spawn call.
+        pool.submit(board.store.add_comment, task.id, "worker", "started").result(timeout=10)
+
+    board, wire = make_board(path, live=False, dispatcher=spawn)
+    replies = []
+    answered = threading.Thread(target=lambda: replies.append(wire.request("dispatch")),
+                                daemon=True)
+    answered.start()
+    answered.join(timeout=5)
+    assert not answered.is_alive(), "the dispatch request is stuck on the store's lock"
+    pool.shutdown()
+    assert replies[0]["result"]["spawned"] == [spec]
+    assert [c.body for c in board.store.list_comments(spec)] == ["started"]

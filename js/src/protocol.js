@@ -37,7 +37,8 @@ export const BULK_ACTION = Object.freeze({
 /** Error codes a reply may carry. `Timeout` and `ReadOnlyBoard` can also be produced locally. */
 export const ERROR_CODES = Object.freeze([
   "InvalidTransition", "ValidationError", "TaskNotFound", "CycleError", "TaskRunning",
-  "ReadOnlyBoard", "BoardBusy", "BadMessage", "KanbanError", "Timeout",
+  "ReadOnlyBoard", "BoardBusy", "BoardGone", "NotAKanbanDatabase", "BadMessage", "KanbanError",
+  "Timeout",
 ]);
 
 /** Synced traits, by who writes them. */

@@ -47,7 +47,7 @@ def sqlite_uri(path: Path, **params: str) -> str:
     Every character that means something in a URI (``#``, ``?``, ``%``, spaces...) is quoted, so
     a board called ``sprint #3?.db`` opens the file of that name and not a truncated one.
     """
-    uri = "file:" + quote(str(path), safe="/")
+    uri = "file:" + quote(os.fsencode(path), safe="/")  # bytes: any name the OS allows
     return f"{uri}?{urlencode(params)}" if params else uri
 
 
@@ -78,6 +78,38 @@ def connect(path: Path, *, read_only: bool, timeout: float) -> tuple[sqlite3.Con
     if guard:
         conn.execute("PRAGMA query_only = ON")
     return conn, live
+
+
+def write_over(target: Path, source: Path) -> None:
+    """Replace the whole content of the board file ``target`` with that of ``source``, and
+    remove ``source``.
+
+    Through SQLite's backup API when ``target`` is a SQLite file: every connection open on it
+    (a board, an agent) sees one ordinary commit, and no file is unlinked under them, which
+    deleting and re-creating the board would do. Anything else at ``target`` (not SQLite, or
+    nothing) is simply replaced by ``source``.
+    """
+    if identity(target) is not None and _backup(source, target):
+        Path(source).unlink()
+    else:
+        os.replace(source, target)
+
+
+def _backup(source: Path, target: Path) -> bool:
+    """Copy ``source`` over ``target`` through SQLite; False when ``target`` is not SQLite."""
+    source_conn = sqlite3.connect(sqlite_uri(source, mode="ro"), uri=True)
+    target_conn = sqlite3.connect(target, timeout=30.0)
+    try:
+        target_conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        source_conn.backup(target_conn)
+        return True
+    except sqlite3.DatabaseError as exc:
+        if "not a database" in str(exc):
+            return False  # not SQLite: nobody has it open as a board
+        raise
+    finally:
+        target_conn.close()
+        source_conn.close()
 
 
 def check_openable(path: Path, *, read_only: bool) -> bool:

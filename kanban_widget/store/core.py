@@ -41,6 +41,9 @@ def translate(exc: sqlite3.Error, path: object) -> KanbanError | sqlite3.Error:
     return exc
 
 
+#: The longest wait for another writer's lock a store accepts, in seconds (a day).
+MAX_BUSY_TIMEOUT = 86_400.0
+
 #: The identity of no file: a store that let go of its connection re-opens on its next use.
 _DETACHED = object()
 
@@ -66,6 +69,10 @@ class StoreBase:
     ):
         self.path = self.resolve_path(path)
         self.busy_timeout = float(busy_timeout)
+        if not 0 <= self.busy_timeout <= MAX_BUSY_TIMEOUT:  # also refuses nan
+            raise ValueError(
+                f"busy_timeout must be between 0 and {MAX_BUSY_TIMEOUT:g} seconds, got "
+                f"{busy_timeout!r} (SQLite stops waiting at all past about 24 days)")
         self._clock = clock or time.time
         self._lock = threading.RLock()
         self._depth = 0
@@ -98,6 +105,7 @@ class StoreBase:
         if self.read_only:
             self._inspect_without_sidecars()
         conn = self._connect()
+        self._has_run_id = None  # asked again of this file (tasks.py caches the answer)
         try:
             self._conn = conn
             self._identity = identity(self.path)
@@ -296,6 +304,26 @@ class StoreBase:
                 if error is exc:
                     raise
                 raise error from None
+
+    @contextmanager
+    def waiting_at_most(self, seconds: float) -> Iterator[None]:
+        """Within the block, writes wait at most ``seconds`` (never more than ``busy_timeout``)
+        for another process's write lock before raising BoardBusy.
+
+        For callers that must answer quickly (the widget answering its page on the kernel's
+        main thread). SQLite's busy timeout belongs to the connection, so the block holds the
+        store's lock: other threads wait for it rather than inherit the short timeout.
+        """
+        with self._lock:
+            self._follow_path()  # the connection the block will use
+            wait = min(float(seconds), self.busy_timeout)
+            self._conn.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
+            try:
+                yield
+            finally:
+                if self._conn is not None:
+                    self._conn.execute(
+                        f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
 
     # -- helpers for the verbs -----------------------------------------------------------------
 

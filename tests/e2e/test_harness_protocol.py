@@ -32,3 +32,12 @@ def test_limits_match():
     limits = {k: int(v) for k, v in js_object("LIMITS").items()}
     assert limits == {"title": protocol.MAX_TITLE, "text": protocol.MAX_TEXT, "id": protocol.MAX_ID,
                       "taskIds": protocol.MAX_BULK}
+
+
+def test_codes_the_widget_sends_itself_are_known_to_the_page():
+    body = re.search(r"export const ERROR_CODES = Object\.freeze\(\[(.*?)\]\);", JS, re.S).group(1)
+    codes = set(re.findall(r'"(\w+)"', body))
+    # Every store error reaches the page as its class name (widget._on_message).
+    from kanban_widget.store import errors
+
+    assert {"BadMessage", *errors.__all__} <= codes
