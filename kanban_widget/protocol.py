@@ -116,6 +116,7 @@ _SPECS: dict[str, dict[str, tuple]] = {
     "detail": {"task_id": (_STR, True, MAX_ID)},
     "dispatch": {"max_spawn": (_OPT_INT, False, None)},
     "resync": {},
+    "poll": {"rev": (_INT, True, None)},
 }
 REQUEST_TYPES = tuple(_SPECS)
 

@@ -14,6 +14,7 @@ import os
 import pathlib
 import threading
 import warnings
+from collections import deque
 from typing import Any, Callable, Optional
 
 import anywidget
@@ -28,6 +29,8 @@ from .sync import BoardFeed
 log = logging.getLogger(__name__)
 STATIC = pathlib.Path(__file__).parent / "static"
 _warned_ipykernel = False
+#: Patches kept to answer a page that missed some (a ``poll``); further behind, it gets the board.
+RECENT_PATCHES = 64
 
 PAGE_BUSY_TIMEOUT = 0.75
 """Seconds a request from the page waits for another process's write lock before it is
@@ -252,6 +255,7 @@ class KanbanBoard(anywidget.AnyWidget):
 
     def _publish_patch(self, patch: dict) -> None:
         with self._lock:
+            self._recent_patches().append(patch)  # for a page that never gets this send (poll)
             self.send(patch)
 
     def _report_sync_error(self, message: str) -> None:
@@ -412,6 +416,33 @@ class KanbanBoard(anywidget.AnyWidget):
             "parents": summary(self.store.parents_of(task.id)),
             "children": summary(self.store.children_of(task.id)),
         }
+
+    def _recent_patches(self) -> deque:
+        recent = self.__dict__.get("_recent")
+        if recent is None:
+            recent = self.__dict__.setdefault("_recent", deque(maxlen=RECENT_PATCHES))
+        return recent
+
+    def _do_poll(self, req: dict) -> dict:
+        """The page heard nothing for a while and says which revision it shows. Answered here,
+        on the kernel's main thread, for hosts that drop what the tail thread sends (Colab):
+        the patches it missed, or the whole board when they are no longer all kept. Nothing is
+        sent but the reply when the page is current."""
+        with self._lock:
+            current = self._state.rev
+            page_rev = req["rev"]
+            if page_rev == current:
+                return {"rev": current}
+            kept = {p["rev"]: p for p in self._recent_patches()}
+            missed = None
+            if 0 <= page_rev < current and current - page_rev <= len(kept):
+                missed = [kept.get(r) for r in range(page_rev + 1, current + 1)]
+            if missed and all(missed):
+                for patch in missed:
+                    self.send(patch)
+            else:
+                self.send_state("_board")
+            return {"rev": current}
 
     def _do_dispatch(self, req: dict) -> dict:
         if self._dispatcher is None:

@@ -17,8 +17,20 @@ export function createDragController(root, { onDrop, enabled, scroller, group = 
   let drag = null; // {id, card, pointerId, startX, startY, started, ghost, dx, dy, target, carried}
   let suppressClick = false;
 
+  // The board may live in a shadow root (marimo renders widgets in one): hit-test there, since
+  // the document's elementFromPoint stops at the shadow host, and put the ghost there, where
+  // the board's styles apply.
+  function scope() {
+    const node = root.getRootNode();
+    return node.nodeType === Node.DOCUMENT_FRAGMENT_NODE ? node : root.ownerDocument;
+  }
+
+  function elementAt(x, y) {
+    return scope().elementFromPoint(x, y);
+  }
+
   function columnAt(x, y) {
-    const hit = root.ownerDocument.elementFromPoint(x, y);
+    const hit = elementAt(x, y);
     if (!hit || !root.contains(hit)) return null;
     return hit.closest("[data-column]");
   }
@@ -63,7 +75,8 @@ export function createDragController(root, { onDrop, enabled, scroller, group = 
     // Every carried card is dimmed where it stands, not only the one under the pointer.
     drag.carried = ids.length > 1 ? cardsOf(ids) : [drag.card];
     layer.appendChild(ghost);
-    root.ownerDocument.body.appendChild(layer);
+    const where = scope();
+    (where === root.ownerDocument ? where.body : where).appendChild(layer);
     drag.layer = layer;
     drag.ghost = ghost;
     drag.started = true;
@@ -118,7 +131,7 @@ export function createDragController(root, { onDrop, enabled, scroller, group = 
     if (!drop || !e) return;
     const col = columnAt(e.clientX, e.clientY) || d.target;
     if (!col) return;
-    const hit = root.ownerDocument.elementFromPoint(e.clientX, e.clientY);
+    const hit = elementAt(e.clientX, e.clientY);
     const cell = hit && col.contains(hit) ? hit.closest("[data-lane]") : null;
     onDrop(d.id, col.getAttribute("data-column"), cell ? cell.getAttribute("data-lane") : null);
   }

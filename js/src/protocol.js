@@ -20,6 +20,7 @@ export const REQUEST = Object.freeze({
   DETAIL: "detail",
   DISPATCH: "dispatch",
   RESYNC: "resync",
+  POLL: "poll",
 });
 
 /** Requests that write to the store (refused locally on a read-only board). */

@@ -5,7 +5,7 @@ import { html } from "./ui/html.js";
 import { App } from "./ui/App.js";
 import { Boundary } from "./ui/Boundary.js";
 import { createBoardStore } from "./store.js";
-import { createTraitSync } from "./sync.js";
+import { createChangePoll, createTraitSync } from "./sync.js";
 import { TRAIT } from "./protocol.js";
 import "./widget.css";
 
@@ -72,21 +72,28 @@ export function renderView({ model, el, store }) {
   };
 }
 
+/** The per-model board store with its change poll (docs/protocol.md, "poll"). */
+function attachStore(model) {
+  const store = createBoardStore(model);
+  const poll = createChangePoll(model, store);
+  return { store, dispose() { poll.dispose(); store.dispose(); } };
+}
+
 /** The AFM factory: anywidget calls it once per model, so the store is per model. */
 export default function createWidget() {
-  let store = null;
+  let attached = null;
   return {
     initialize({ model }) {
-      store = createBoardStore(model);
+      attached = attachStore(model);
       return () => {
-        store.dispose();
-        store = null;
+        attached.dispose();
+        attached = null;
       };
     },
     render({ model, el }) {
       // Hosts that skip `initialize` get a store owned by this view.
-      const own = store ? null : createBoardStore(model);
-      const cleanup = renderView({ model, el, store: store || own });
+      const own = attached ? null : attachStore(model);
+      const cleanup = renderView({ model, el, store: (attached || own).store });
       return () => {
         cleanup();
         if (own) own.dispose();

@@ -89,21 +89,26 @@ class LabServer:
             cmd.append("--JupyterNotebookApp.expose_app_in_browser=True")
         if os.geteuid() == 0:
             cmd.append("--allow-root")
+        return self._launch(cmd, f"jupyter {self.app}", "/api/status", timeout)
+
+    def _launch(self, cmd: list[str], name: str, health: str, timeout: float):
+        """Start ``cmd`` in a session of its own, logging to ``server.log``, and wait until
+        ``health`` answers (failing at once if the process exits)."""
         self.log = open(self.tmp / "server.log", "w")
         self.proc = subprocess.Popen(cmd, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
                                      cwd=self.root, start_new_session=True)
         deadline = time.monotonic() + timeout
         while True:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"jupyter {self.app} exited ({self.proc.returncode}): "
+                raise RuntimeError(f"{name} exited ({self.proc.returncode}): "
                                    f"{(self.tmp / 'server.log').read_text()[-3000:]}")
             try:
-                if self.http("/api/status")[0] == 200:
+                if self.http(health)[0] == 200:
                     return self
             except OSError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError(f"jupyter {self.app} did not answer within {timeout} s")
+                raise RuntimeError(f"{name} did not answer within {timeout} s")
             time.sleep(0.2)
 
     def http(self, path: str, method: str = "GET", timeout: float = 2.0):
@@ -265,3 +270,19 @@ def create_in_another_process(path, title: str = "Made by another process") -> N
     proc.start()
     proc.join(30)
     assert proc.exitcode == 0, f"the other process failed (exit code {proc.exitcode})"
+
+
+def drag_to_todo_and_check(page, root, title: str, path) -> str:
+    """Drag the ready card titled ``title`` to todo, wait for Python's reply to confirm it (a
+    moved card is marked pending until then), and check the board file records the move.
+    Returns the task's id."""
+    from kanban_widget import Store
+
+    card = root.locator('[data-column="ready"] [data-task-id]', has_text=title)
+    task_id = card.get_attribute("data-task-id")
+    drag_beside(page, card, root.locator('[data-column="todo"]'))
+    root.locator(f'[data-column="todo"] [data-task-id="{task_id}"]:not(.kb-pending)').wait_for(
+        timeout=15_000)
+    with Store(path, read_only=True) as store:
+        assert store.get_task(task_id).status == "todo"
+    return task_id

@@ -166,7 +166,7 @@ export class FakeKernel {
           this.failNext = null;
           throw new Refusal(f.code || "KanbanError", f.error);
         }
-        if (this.model.state.read_only && msg.type !== "detail") {
+        if (this.model.state.read_only && msg.type !== "detail" && msg.type !== "poll") {
           throw new Refusal("ReadOnlyBoard", "The board is read-only.");
         }
         const handler = this[`on_${msg.type}`];
@@ -205,6 +205,10 @@ export class FakeKernel {
     }
     if (status === "running" && !t.started_at) t.started_at = this.now;
     this.event(t.id, "status", { from, to: status, ...(reason ? { reason } : {}) });
+  }
+
+  on_poll() {
+    return { result: { rev: this.rev } }; // this fake never drops a patch: nothing to resend
   }
 
   on_move(msg) {
