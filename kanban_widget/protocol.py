@@ -15,6 +15,7 @@ from .store import STATUSES
 # Python -> JS
 PATCH = "patch"
 REPLY = "reply"
+BEACON = "beacon"  # sent from a background thread: if it arrives, this host delivers them
 
 MAX_TITLE = 500
 MAX_TEXT = 100_000

@@ -13,6 +13,7 @@ import logging
 import os
 import pathlib
 import threading
+import time
 import warnings
 from collections import deque
 from typing import Any, Callable, Optional
@@ -31,6 +32,9 @@ STATIC = pathlib.Path(__file__).parent / "static"
 _warned_ipykernel = False
 #: Patches kept to answer a page that missed some (a ``poll``); further behind, it gets the board.
 RECENT_PATCHES = 64
+
+#: At most one beacon (see ``_send_beacon``) every this many seconds.
+BEACON_EVERY = 10.0
 
 PAGE_BUSY_TIMEOUT = 0.75
 """Seconds a request from the page waits for another process's write lock before it is
@@ -432,6 +436,7 @@ class KanbanBoard(anywidget.AnyWidget):
             current = self._state.rev
             page_rev = req["rev"]
             if page_rev == current:
+                self._send_beacon()
                 return {"rev": current}
             kept = {p["rev"]: p for p in self._recent_patches()}
             missed = None
@@ -443,6 +448,21 @@ class KanbanBoard(anywidget.AnyWidget):
             else:
                 self.send_state("_board")
             return {"rev": current}
+
+    def _send_beacon(self) -> None:
+        """Send the page a beacon from a background thread (at most one every BEACON_EVERY
+        seconds). Where it arrives, the host delivers the tail thread's patches, and the page
+        stops asking every second or two; where it is dropped (Colab), the page keeps asking."""
+        now = time.monotonic()
+        if now - self.__dict__.get("_beacon_at", -BEACON_EVERY) < BEACON_EVERY:
+            return
+        self._beacon_at = now
+        name = f"kanban-tail-{self.path.name}-beacon"  # one of the board's threads, as a host sees it
+        threading.Thread(target=self._publish_beacon, name=name, daemon=True).start()
+
+    def _publish_beacon(self) -> None:
+        with self._lock:
+            self.send({"type": protocol.BEACON})
 
     def _do_dispatch(self, req: dict) -> dict:
         if self._dispatcher is None:

@@ -123,3 +123,28 @@ def test_with_thread_sends_dropped_polls_still_converge(store_path, make_board):
             break
         time.sleep(0.05)
     assert set(wanted) <= seen
+
+
+def test_a_current_page_gets_one_beacon_from_a_background_thread(board):
+    """Where the beacon arrives, the host delivers the thread's patches and the page may ask
+    rarely; it is sent from a thread (that is what it proves) and at most every 10 s."""
+    widget, wire = board
+    senders = []
+    capture = wire._capture
+
+    def recording(data=None, metadata=None, buffers=None):
+        senders.append(threading.current_thread().name)
+        capture(data, metadata, buffers)
+
+    widget.comm.send = recording
+    rev = widget.get_state()["_board"]["rev"]
+    for _ in range(3):
+        wire.request("poll", rev=rev)
+    deadline = time.monotonic() + 5
+    while not wire.custom("beacon") and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.1)
+    assert wire.custom("beacon") == [{"type": "beacon"}]
+    beacon_sender = senders[[m.get("content", {}).get("type") for m in wire.messages
+                             if m.get("method") == "custom"].index("beacon")]
+    assert beacon_sender.startswith("kanban-tail-") and beacon_sender != "MainThread"

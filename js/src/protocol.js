@@ -6,6 +6,7 @@
 export const FROM_PYTHON = Object.freeze({
   PATCH: "patch",
   REPLY: "reply",
+  BEACON: "beacon",
 });
 
 /** Requests this front end sends with `model.send`; each carries a string `id`. */

@@ -111,6 +111,20 @@ describe("the change poll", () => {
     store.dispose();
   });
 
+  it("trusts the host once a beacon arrives, even while a poll is out", async () => {
+    const { model, store, polls, poll } = setup();
+    await vi.advanceTimersByTimeAsync(POLL_QUIET_MS + 200);
+    expect(polls).toHaveLength(1);
+    model.pyCustom({ type: "beacon" });
+    expect(poll.trusted).toBe(true);
+    await vi.advanceTimersByTimeAsync(POLL_QUIET_MS * 3);
+    expect(polls).toHaveLength(1); // now it asks only after POLL_QUIET_TRUSTED_MS of silence
+    await vi.advanceTimersByTimeAsync(POLL_QUIET_TRUSTED_MS);
+    expect(polls).toHaveLength(2);
+    poll.dispose();
+    store.dispose();
+  });
+
   it("drops its listeners and timer on dispose", async () => {
     const { model, store, polls, poll } = setup();
     const before = model.listenerCount();

@@ -21,7 +21,8 @@ def test_request_types_match():
 
 
 def test_message_types_match():
-    assert sorted(js_object("FROM_PYTHON").values()) == sorted([protocol.PATCH, protocol.REPLY])
+    assert sorted(js_object("FROM_PYTHON").values()) == sorted(
+        [protocol.PATCH, protocol.REPLY, protocol.BEACON])
 
 
 def test_bulk_actions_match():
