@@ -265,3 +265,106 @@ def create_in_another_process(path, title: str = "Made by another process") -> N
     proc.start()
     proc.join(30)
     assert proc.exitcode == 0, f"the other process failed (exit code {proc.exitcode})"
+
+
+# -- `kanban-widget lab` / `serve` as a user starts them ----------------------------------------
+
+class LaunchedCLI:
+    """``kanban-widget <args>`` started as from a terminal, its URL read from its output.
+
+    Every process it starts inherits a marker variable, so the test can find them all (kernels
+    run in sessions of their own, and are reparented when their server dies) and prove that
+    none is left, and ``close`` ends any that are, even after a failed test. With
+    ``ignore_sigint`` it starts with SIGINT ignored, as a shell's background job does; otherwise
+    with the default disposition, whatever the test runner's own is.
+    """
+
+    def __init__(self, args: list, cwd: Path, env: dict | None = None,
+                 ignore_sigint: bool = False):
+        self.marker = secrets.token_hex(8)
+        self.jupyter = Path(tempfile.mkdtemp(prefix="kanban-cli-"))
+        self.env = dict(os.environ, **(env or {}), PYTHONUNBUFFERED="1",
+                        KANBAN_TEST_MARKER=self.marker,
+                        # the user's Jupyter config, data and runtime stay untouched
+                        JUPYTER_CONFIG_DIR=str(self.jupyter / "config"),
+                        JUPYTER_DATA_DIR=str(self.jupyter / "data"),
+                        JUPYTER_RUNTIME_DIR=str(self.jupyter / "runtime"),
+                        IPYTHONDIR=str(self.jupyter / "ipython"))
+        disposition = signal.SIG_IGN if ignore_sigint else signal.SIG_DFL
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "kanban_widget.cli", *args], cwd=cwd, env=self.env,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            start_new_session=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, disposition))
+        self.lines: list[str] = []
+        self.url = ""
+
+    def wait_url(self, timeout: float = 180.0) -> str:
+        """Read the output until the ``Open <url>`` line; fail with the output if it never comes."""
+        import select
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([self.proc.stdout], [], [], 1.0)
+            if not ready:
+                continue
+            line = self.proc.stdout.readline()
+            if not line:
+                break
+            self.lines.append(line)
+            if line.startswith("Open http"):
+                self.url = line.split()[1]
+                return self.url
+        raise AssertionError(f"no URL printed within {timeout:.0f} s: {''.join(self.lines)}")
+
+    @property
+    def port(self) -> int:
+        return urllib.parse.urlsplit(self.url).port
+
+    def processes(self) -> list:
+        """Every live process carrying this launch's marker: the CLI, the server, kernels."""
+        import psutil
+
+        found = []
+        for process in psutil.process_iter():
+            try:
+                if process.environ().get("KANBAN_TEST_MARKER") == self.marker:
+                    found.append(process)
+            except psutil.Error:  # gone, or a zombie
+                pass
+        return found
+
+    def stop(self, signum: int, timeout: float = 60.0) -> str:
+        """Send ``signum`` to the CLI alone (as the terminal's Ctrl-C or a supervisor's SIGTERM
+        reaches it) and return the rest of its output once it exits."""
+        self.proc.send_signal(signum)
+        out, _ = self.proc.communicate(timeout=timeout)
+        self.lines.append(out)
+        return "".join(self.lines)
+
+    def close(self) -> None:
+        """End whatever is left, the CLI's group and every marked process."""
+        import psutil
+
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.proc.wait(10)
+        left = self.processes()
+        for process in left:
+            try:
+                process.kill()
+            except psutil.Error:
+                pass
+        psutil.wait_procs(left, timeout=10)
+        if self.proc.stdout:
+            self.proc.stdout.close()
+        shutil.rmtree(self.jupyter, ignore_errors=True)
+
+    def __enter__(self) -> "LaunchedCLI":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
