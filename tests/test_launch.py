@@ -4,6 +4,8 @@ SIGTERM stops it and everything it started, whatever SIGINT disposition the CLI 
 import json
 import signal
 import socket
+import subprocess
+import sys
 import urllib.request
 
 import pytest
@@ -11,6 +13,7 @@ from click.testing import CliRunner
 
 from kanban_widget import Store
 from kanban_widget.cli import cli
+from kanban_widget.launch import stop_tree
 from tests.e2e.labserver import LaunchedCLI
 
 pytestmark = pytest.mark.slow
@@ -94,6 +97,38 @@ def test_serve_shows_the_live_demo_and_stops_everything(launch, tmp_path, signum
     assert WIDGET_MIME in page
     assert not (tmp_path / "ws" / "demo.db").exists()  # --db was used, no demo written
     _stopped_cleanly(launched, signum)
+
+
+# A server that exits on SIGTERM without ending its kernel, which runs in a session of its own.
+CARELESS_SERVER = r"""
+import signal, subprocess, sys, time
+signal.signal(signal.SIGTERM, lambda *args: sys.exit(0))
+kernel = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"],
+                          start_new_session=True)
+print(kernel.pid, flush=True)
+time.sleep(600)
+"""
+
+
+def test_stop_tree_ends_the_kernels_a_server_leaves_behind():
+    import psutil
+
+    proc = subprocess.Popen([sys.executable, "-c", CARELESS_SERVER], start_new_session=True,
+                            stdout=subprocess.PIPE, text=True)
+    kernel = None
+    try:
+        kernel = psutil.Process(int(proc.stdout.readline()))
+        assert kernel.is_running() and kernel.ppid() == proc.pid
+        stop_tree(proc)
+        assert proc.returncode == 0  # the server itself obeyed SIGTERM
+        gone, alive = psutil.wait_procs([kernel], timeout=10)
+        assert alive == [], "the kernel outlived its server"
+    finally:
+        proc.kill()
+        proc.wait()
+        proc.stdout.close()
+        if kernel is not None and kernel.is_running():
+            kernel.kill()
 
 
 def test_lab_without_jupyterlab_names_the_install_command(tmp_path, monkeypatch):
