@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
@@ -236,11 +237,12 @@ def stop_tree(proc: subprocess.Popen, grace: float = 15.0) -> None:
 NEWS_PLUGIN = "@jupyterlab/apputils-extension:announcements"
 
 
-def _api(base: str, token: str, path: str, body: Optional[dict] = None) -> dict:
+def _api(base: str, token: str, path: str, body: Optional[dict] = None,
+         method: Optional[str] = None) -> dict:
     """One call to the Jupyter server's REST API (POST with a JSON body, else GET)."""
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(
-        base + path, data=data, method="GET" if body is None else "POST",
+        base + path, data=data, method=method or ("GET" if body is None else "POST"),
         headers={"Authorization": f"token {token}", "Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=60) as resp:
         return json.loads(resp.read() or b"null")
@@ -279,6 +281,7 @@ def run_in_server(base: str, token: str, folder: Path, name: str, *,
                                                output_hook=_collect(outputs))
             cell.outputs = outputs
             cell.execution_count = reply["content"].get("execution_count")
+            cell.metadata["trusted"] = True  # we made these outputs, as a page's Run would
             if reply["content"]["status"] != "ok":
                 error = reply["content"]
                 echo(f"{name}: cell {index + 1} raised {error.get('ename')}: "
@@ -287,7 +290,11 @@ def run_in_server(base: str, token: str, folder: Path, name: str, *,
                 break  # as Run All Cells does
     finally:
         client.stop_channels()
-    nbformat.write(nb, path)
+    # Saved through the server, which signs a notebook whose cells are all trusted: the page
+    # shows a trusted notebook's outputs as they are (widget views included), those of an
+    # untrusted one as plain text.
+    _api(base, token, f"/api/contents/{urllib.parse.quote(name)}",
+         {"type": "notebook", "format": "json", "content": nb}, method="PUT")
     return ok
 
 

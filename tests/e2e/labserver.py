@@ -368,3 +368,18 @@ class LaunchedCLI:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def wait_status(path, task_id: str, status: str, timeout: float = 15.0) -> None:
+    """Wait until the store says ``task_id`` is in ``status``. The page moves a card as soon as
+    it is dropped; the kernel commits the move a moment later, later still on a busy machine."""
+    from kanban_widget import Store
+
+    deadline = time.monotonic() + timeout
+    while True:
+        with Store(path, read_only=True) as store:
+            now = store.get_task(task_id).status
+        if now == status:
+            return
+        assert time.monotonic() < deadline, f"{task_id} is {now}, not {status}, after {timeout} s"
+        time.sleep(0.1)
