@@ -348,15 +348,17 @@ def lab(folder: Optional[Path] = None, *, board: Optional[Path] = None,
     """Open JupyterLab on the quickstart notebook in ``folder`` (default:
     :func:`default_workspace`), on ``board`` or a demo board.
 
-    The quickstart is run in its kernel before the URL is printed, so the page opens on a live
-    board with every output in place.
+    On the demo board the quickstart is run in its kernel before the URL is printed, so the
+    page opens on a live board with every output in place. On a board of the user's own
+    (``board`` given) it is not: it adds example tasks, which the user should choose to add.
     """
     require("jupyterlab")
+    run = board is None
     return _launch(folder, board, tasks, echo, lambda folder, board: _lab_server(
-        folder, board, port, open_browser, echo))
+        folder, board, port, open_browser, run, echo))
 
 
-def _lab_server(folder: Path, board: Path, port: Optional[int], open_browser: bool,
+def _lab_server(folder: Path, board: Path, port: Optional[int], open_browser: bool, run: bool,
                 echo: Callable[[str], None]) -> int:
     port = port or free_port()
     token = secrets.token_hex(16)
@@ -373,6 +375,10 @@ def _lab_server(folder: Path, board: Path, port: Optional[int], open_browser: bo
         env = {**os.environ, "KANBAN_DB": str(board), "JUPYTER_CONFIG_PATH": os.pathsep.join(search)}
 
         def run_quickstart() -> None:
+            if not run:
+                echo(f"Not running {notebook} on {board}: it adds example tasks. "
+                     "Run it from the page (Run > Run All Cells) if you want them.")
+                return
             echo(f"Running {notebook} ...")
             try:
                 run_in_server(base, token, folder, notebook, echo=echo)

@@ -37,10 +37,10 @@ def launch(tmp_path):
         launched.close()
 
 
-def _stopped_cleanly(launched: LaunchedCLI, signum: int) -> None:
+def _stopped_cleanly(launched: LaunchedCLI, signum: int, kernels: int = 1) -> None:
     """Stop with ``signum``; the CLI exits 0 and no process of its tree is left or listening."""
     running = launched.processes()
-    assert len(running) >= 3, running  # the CLI, the server and at least one kernel
+    assert len(running) >= 2 + kernels, running  # the CLI, the server and its kernels
     out = launched.stop(signum)
     assert launched.proc.returncode == 0, out
     assert "Stopping the server" in out and "Aborted" not in out and "Traceback" not in out, out
@@ -82,6 +82,21 @@ def test_lab_runs_the_quickstart_and_stops_everything(launch, tmp_path, signum):
     assert len(titles) == 44 and "Build the landing page" in titles  # 40 + the quickstart's 4
 
     _stopped_cleanly(launched, signum)
+
+
+def test_lab_on_the_users_own_board_adds_no_example_tasks(launch, tmp_path):
+    board = tmp_path / "mine.db"
+    with Store(board) as store:
+        store.create_task("My only task")
+    launched = launch(["--db", str(board), "lab", "--no-browser", "ws"])
+    assert "Not running quickstart.ipynb" in "".join(launched.lines)
+    base, token = launched.url.split("/lab/")[0], launched.url.split("token=")[1]
+    with urllib.request.urlopen(f"{base}/api/sessions?token={token}", timeout=10) as resp:
+        assert json.loads(resp.read()) == []
+    with Store(board, read_only=True) as store:
+        assert [t.title for t in store.list_tasks(include_archived=True)] == ["My only task"]
+    assert not (tmp_path / "ws" / "demo.db").exists()
+    _stopped_cleanly(launched, signal.SIGTERM, kernels=0)
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])

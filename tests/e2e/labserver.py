@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import re
 import secrets
 import shutil
@@ -23,6 +24,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -298,23 +300,32 @@ class LaunchedCLI:
             preexec_fn=lambda: signal.signal(signal.SIGINT, disposition))
         self.lines: list[str] = []
         self.url = ""
+        # A thread reads the output: select() on a buffered pipe misses lines already buffered.
+        self._output: queue.Queue = queue.Queue()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            self._output.put(line)
+        self._output.put(None)
+
+    def _take(self, timeout: float) -> str | None:
+        line = self._output.get(timeout=timeout)
+        if line is not None:
+            self.lines.append(line)
+        return line
 
     def wait_url(self, timeout: float = 180.0) -> str:
         """Read the output until the ``Open <url>`` line; fail with the output if it never comes."""
-        import select
-
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([self.proc.stdout], [], [], 1.0)
-            if not ready:
-                continue
-            line = self.proc.stdout.readline()
-            if not line:
-                break
-            self.lines.append(line)
-            if line.startswith("Open http"):
-                self.url = line.split()[1]
-                return self.url
+        try:
+            while (line := self._take(max(0.0, deadline - time.monotonic()))) is not None:
+                if line.startswith("Open http"):
+                    self.url = line.split()[1]
+                    return self.url
+        except queue.Empty:
+            pass
         raise AssertionError(f"no URL printed within {timeout:.0f} s: {''.join(self.lines)}")
 
     @property
@@ -338,8 +349,10 @@ class LaunchedCLI:
         """Send ``signum`` to the CLI alone (as the terminal's Ctrl-C or a supervisor's SIGTERM
         reaches it) and return the rest of its output once it exits."""
         self.proc.send_signal(signum)
-        out, _ = self.proc.communicate(timeout=timeout)
-        self.lines.append(out)
+        self.proc.wait(timeout)
+        self._reader.join(10)
+        while self._take(timeout=1) is not None:
+            pass
         return "".join(self.lines)
 
     def close(self) -> None:
@@ -359,8 +372,8 @@ class LaunchedCLI:
             except psutil.Error:
                 pass
         psutil.wait_procs(left, timeout=10)
-        if self.proc.stdout:
-            self.proc.stdout.close()
+        self._reader.join(10)
+        self.proc.stdout.close()
         shutil.rmtree(self.jupyter, ignore_errors=True)
 
     def __enter__(self) -> "LaunchedCLI":
