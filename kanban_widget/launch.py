@@ -146,35 +146,14 @@ def run_server(cmd: list, url: str, probe: str, *, env: dict, echo: Callable[[st
     """Start ``cmd``, wait until ``probe`` answers, run ``when_ready``, print ``url``, then wait
     for a stop signal (or the server's own exit) and stop the server and everything it started.
     Returns the exit code for the CLI: 0 when stopped by a signal."""
-    import http.client
-    from urllib.parse import urlsplit
-
     with stop_on_signals():
-        # A session of its own: the terminal's Ctrl-C reaches only us, we stop the server's
-        # whole group with SIGTERM (JupyterLab would otherwise ask "Shutdown this server?").
-        proc = subprocess.Popen(cmd, env=env, start_new_session=True,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        proc = None
         try:
-            deadline = time.monotonic() + timeout
-            while True:
-                if proc.poll() is not None:
-                    tail = (proc.stderr.read() or b"").decode(errors="replace")[-2000:]
-                    raise LaunchError(f"the server exited at start (code {proc.returncode}):\n{tail}")
-                try:
-                    # Any HTTP answer means the server is up (Voila redirects most paths).
-                    parts = urlsplit(probe)
-                    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=2)
-                    try:
-                        conn.request("GET", f"{parts.path}?{parts.query}" if parts.query
-                                     else parts.path)
-                        conn.getresponse().read()
-                    finally:
-                        conn.close()
-                    break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise LaunchError(f"the server did not answer within {timeout:.0f} s")
-                    time.sleep(0.3)
+            # A session of its own: the terminal's Ctrl-C reaches only us, we stop the server's
+            # whole group with SIGTERM (JupyterLab would otherwise ask "Shutdown this server?").
+            proc = subprocess.Popen(cmd, env=env, start_new_session=True,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            _wait_until_answers(proc, probe, timeout)
             proc.stderr.close()  # nothing more to read; don't let a full pipe stall the server
             if when_ready is not None:
                 when_ready()
@@ -193,7 +172,33 @@ def run_server(cmd: list, url: str, probe: str, *, env: dict, echo: Callable[[st
             # A second Ctrl-C (or a SIGTERM from a supervisor) must not cut the shutdown short.
             for signum in STOP_SIGNALS:
                 signal.signal(signum, signal.SIG_IGN)
-            stop_tree(proc)
+            if proc is not None:
+                stop_tree(proc)
+
+
+def _wait_until_answers(proc: subprocess.Popen, probe: str, timeout: float) -> None:
+    """Poll ``probe`` until the server answers; fail with its stderr if it exits first."""
+    import http.client
+
+    parts = urllib.parse.urlsplit(probe)
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc.poll() is not None:
+            tail = (proc.stderr.read() or b"").decode(errors="replace")[-2000:]
+            raise LaunchError(f"the server exited at start (code {proc.returncode}):\n{tail}")
+        try:
+            # Any HTTP answer means the server is up (Voila redirects most paths).
+            conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=2)
+            try:
+                conn.request("GET", f"{parts.path}?{parts.query}" if parts.query else parts.path)
+                conn.getresponse().read()
+            finally:
+                conn.close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise LaunchError(f"the server did not answer within {timeout:.0f} s") from None
+            time.sleep(0.3)
 
 
 def stop_tree(proc: subprocess.Popen, grace: float = 15.0) -> None:
@@ -270,12 +275,13 @@ def run_in_server(base: str, token: str, folder: Path, name: str, *,
     client = BlockingKernelClient(connection_file=str(connection))
     client.load_connection_file()
     client.start_channels()
+    code = [cell for cell in nb.cells if cell.cell_type == "code"]
+    for cell in code:  # no stale outputs from an earlier run below a cell that fails
+        cell.outputs, cell.execution_count = [], None
     ok = True
     try:
         _wait_for_kernel(client, timeout)
-        for index, cell in enumerate(nb.cells):
-            if cell.cell_type != "code":
-                continue
+        for index, cell in enumerate(code):
             outputs: list = []
             reply = client.execute_interactive(cell.source, timeout=timeout, allow_stdin=False,
                                                output_hook=_collect(outputs))
@@ -284,7 +290,7 @@ def run_in_server(base: str, token: str, folder: Path, name: str, *,
             cell.metadata["trusted"] = True  # we made these outputs, as a page's Run would
             if reply["content"]["status"] != "ok":
                 error = reply["content"]
-                echo(f"{name}: cell {index + 1} raised {error.get('ename')}: "
+                echo(f"{name}: code cell {index + 1} raised {error.get('ename')}: "
                      f"{error.get('evalue')} (see the notebook)")
                 ok = False
                 break  # as Run All Cells does
