@@ -521,25 +521,28 @@ def is_hermes_board(path: Path) -> bool:
 # -- opening the board in a browser ----------------------------------------------------------
 
 def _launch_options(func):
+    func = click.option("--no-browser", is_flag=True,
+                        help="Print the URL without opening a browser.")(func)
     func = click.option("--tasks", default=300, show_default=True, type=click.IntRange(1, 100_000),
                         help="Size of the demo board written when FOLDER has none.")(func)
     func = click.option("--port", type=click.IntRange(1, 65535), default=None,
                         help="Port on 127.0.0.1 (default: a free one).")(func)
-    func = click.argument("folder", required=False, default="kanban-demo",
+    func = click.argument("folder", required=False, default=None,
                           type=click.Path(file_okay=False, path_type=Path))(func)
     return func
 
 
 @cli.command()
 @_launch_options
-@click.option("--no-browser", is_flag=True, help="Print the URL without opening a browser.")
 @click.pass_context
-def lab(ctx: click.Context, folder: Path, port: Optional[int], tasks: int, no_browser: bool) -> None:
-    """Open JupyterLab on the quickstart notebook with a live demo board.
+def lab(ctx: click.Context, folder: Optional[Path], port: Optional[int], tasks: int,
+        no_browser: bool) -> None:
+    """Open JupyterLab on the quickstart notebook, already run, showing a live demo board.
 
-    FOLDER (default ./kanban-demo) receives the example notebooks and, unless --db names a
-    board, a demo board demo.db. Needs the lab extra: pip install "kanban-widget[lab]".
-    Prints the URL; Ctrl-C stops the server.
+    FOLDER (default: kanban-widget/demo in your data folder, ~/.local/share) receives the
+    example notebooks and, unless --db names a board, a demo board demo.db. Needs the lab
+    extra: pip install "kanban-widget[lab]". Prints the URL; Ctrl-C (or SIGTERM) stops the
+    server and its kernels.
     """
     from .launch import lab as run_lab
 
@@ -551,16 +554,19 @@ def lab(ctx: click.Context, folder: Path, port: Optional[int], tasks: int, no_br
 @cli.command()
 @_launch_options
 @click.pass_context
-def serve(ctx: click.Context, folder: Path, port: Optional[int], tasks: int) -> None:
+def serve(ctx: click.Context, folder: Optional[Path], port: Optional[int], tasks: int,
+          no_browser: bool) -> None:
     """Serve the live demo (agents working a board) as a standalone page through Voila.
 
-    FOLDER (default ./kanban-demo) receives the notebooks and, unless --db names a board, a
-    demo board. Needs the lab extra. Prints the URL; Ctrl-C stops the server.
+    FOLDER (default: kanban-widget/demo in your data folder, ~/.local/share) receives the
+    notebooks and, unless --db names a board, a demo board. Needs the lab extra. Prints the
+    URL; Ctrl-C (or SIGTERM) stops the server and its kernels.
     """
     from .launch import serve as run_serve
 
     board = ctx.obj.path if ctx.obj.db else None
-    ctx.exit(run_serve(folder, board=board, port=port, tasks=tasks, echo=click.echo))
+    ctx.exit(run_serve(folder, board=board, port=port, tasks=tasks, open_browser=not no_browser,
+                       echo=click.echo))
 
 
 def task_json(task: Task) -> dict:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import re
 import secrets
 import shutil
@@ -23,6 +24,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -276,13 +278,139 @@ def drag_to_todo_and_check(page, root, title: str, path) -> str:
     """Drag the ready card titled ``title`` to todo, wait for Python's reply to confirm it (a
     moved card is marked pending until then), and check the board file records the move.
     Returns the task's id."""
-    from kanban_widget import Store
-
     card = root.locator('[data-column="ready"] [data-task-id]', has_text=title)
     task_id = card.get_attribute("data-task-id")
     drag_beside(page, card, root.locator('[data-column="todo"]'))
     root.locator(f'[data-column="todo"] [data-task-id="{task_id}"]:not(.kb-pending)').wait_for(
         timeout=15_000)
-    with Store(path, read_only=True) as store:
-        assert store.get_task(task_id).status == "todo"
+    wait_status(path, task_id, "todo")
     return task_id
+
+
+# -- `kanban-widget lab` / `serve` as a user starts them ----------------------------------------
+
+class LaunchedCLI:
+    """``kanban-widget <args>`` started as from a terminal, its URL read from its output.
+
+    Every process it starts inherits a marker variable, so the test can find them all (kernels
+    run in sessions of their own, and are reparented when their server dies) and prove that
+    none is left, and ``close`` ends any that are, even after a failed test. With
+    ``ignore_sigint`` it starts with SIGINT ignored, as a shell's background job does; otherwise
+    with the default disposition, whatever the test runner's own is.
+    """
+
+    def __init__(self, args: list, cwd: Path, env: dict | None = None,
+                 ignore_sigint: bool = False):
+        self.marker = secrets.token_hex(8)
+        self.jupyter = Path(tempfile.mkdtemp(prefix="kanban-cli-"))
+        self.env = dict(os.environ, **(env or {}), PYTHONUNBUFFERED="1",
+                        KANBAN_TEST_MARKER=self.marker,
+                        # the user's Jupyter config, data and runtime stay untouched
+                        JUPYTER_CONFIG_DIR=str(self.jupyter / "config"),
+                        JUPYTER_DATA_DIR=str(self.jupyter / "data"),
+                        JUPYTER_RUNTIME_DIR=str(self.jupyter / "runtime"),
+                        IPYTHONDIR=str(self.jupyter / "ipython"))
+        disposition = signal.SIG_IGN if ignore_sigint else signal.SIG_DFL
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "kanban_widget.cli", *args], cwd=cwd, env=self.env,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            start_new_session=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, disposition))
+        self.lines: list[str] = []
+        self.url = ""
+        # A thread reads the output: select() on a buffered pipe misses lines already buffered.
+        self._output: queue.Queue = queue.Queue()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            self._output.put(line)
+        self._output.put(None)
+
+    def _take(self, timeout: float) -> str | None:
+        line = self._output.get(timeout=timeout)
+        if line is not None:
+            self.lines.append(line)
+        return line
+
+    def wait_url(self, timeout: float = 180.0) -> str:
+        """Read the output until the ``Open <url>`` line; fail with the output if it never comes."""
+        deadline = time.monotonic() + timeout
+        try:
+            while (line := self._take(max(0.0, deadline - time.monotonic()))) is not None:
+                if line.startswith("Open http"):
+                    self.url = line.split()[1]
+                    return self.url
+        except queue.Empty:
+            pass
+        raise AssertionError(f"no URL printed within {timeout:.0f} s: {''.join(self.lines)}")
+
+    @property
+    def port(self) -> int:
+        return urllib.parse.urlsplit(self.url).port
+
+    def processes(self) -> list:
+        """Every live process carrying this launch's marker: the CLI, the server, kernels."""
+        import psutil
+
+        found = []
+        for process in psutil.process_iter():
+            try:
+                if process.environ().get("KANBAN_TEST_MARKER") == self.marker:
+                    found.append(process)
+            except psutil.Error:  # gone, or a zombie
+                pass
+        return found
+
+    def stop(self, signum: int, timeout: float = 60.0) -> str:
+        """Send ``signum`` to the CLI alone (as the terminal's Ctrl-C or a supervisor's SIGTERM
+        reaches it) and return the rest of its output once it exits."""
+        self.proc.send_signal(signum)
+        self.proc.wait(timeout)
+        self._reader.join(10)
+        while self._take(timeout=1) is not None:
+            pass
+        return "".join(self.lines)
+
+    def close(self) -> None:
+        """End whatever is left, the CLI's group and every marked process."""
+        import psutil
+
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.proc.wait(10)
+        left = self.processes()
+        for process in left:
+            try:
+                process.kill()
+            except psutil.Error:
+                pass
+        psutil.wait_procs(left, timeout=10)
+        self._reader.join(10)
+        self.proc.stdout.close()
+        shutil.rmtree(self.jupyter, ignore_errors=True)
+
+    def __enter__(self) -> "LaunchedCLI":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def wait_status(path, task_id: str, status: str, timeout: float = 15.0) -> None:
+    """Wait until the store says ``task_id`` is in ``status``. The page moves a card as soon as
+    it is dropped; the kernel commits the move a moment later, later still on a busy machine."""
+    from kanban_widget import Store
+
+    deadline = time.monotonic() + timeout
+    while True:
+        with Store(path, read_only=True) as store:
+            now = store.get_task(task_id).status
+        if now == status:
+            return
+        assert time.monotonic() < deadline, f"{task_id} is {now}, not {status}, after {timeout} s"
+        time.sleep(0.1)

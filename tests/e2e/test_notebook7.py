@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from kanban_widget import Store
-from labserver import LabServer, create_in_another_process, drag_beside
+from labserver import LabServer, create_in_another_process, drag_beside, wait_status
 
 SHOTS = Path(__file__).resolve().parent / "shots"
 pytestmark = [pytest.mark.browser, pytest.mark.lab, pytest.mark.timeout(180)]
@@ -60,18 +60,6 @@ def wait_shown(page, locator, timeout: float = 15.0):
             if time.monotonic() > deadline:
                 raise AssertionError(f"{locator} not visible after {timeout} s; console errors: "
                                      f"{page.console_errors}") from None
-
-
-def wait_status(board: Path, task_id: str, status: str, timeout: float = 15.0) -> None:
-    """Wait until the database (not the page) has ``task_id`` in ``status``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        with Store(board, read_only=True) as store:
-            now = store.get_task(task_id).status
-        if now == status:
-            return
-        assert time.monotonic() < deadline, f"{task_id} is {now!r} in the store, not {status!r}"
-        time.sleep(0.1)
 
 
 def test_board_in_notebook7_drag_and_live_update(notebook7, page):
