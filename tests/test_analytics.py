@@ -122,7 +122,7 @@ def test_created_event_status_wins_over_first_status_event(tmp_path):
     from analytics_fixtures import BoardWriter
 
     w = BoardWriter(tmp_path / "kanban.db")
-    w.task("t_1", at(0), "running")
+    w.task("t_1", at(0), "ready")
     w.event("t_1", "created", at(0, 1), {"status": "todo"})
     w.event("t_1", "promoted", at(0, 2))
     w.event("t_1", "claimed", at(0, 3))

@@ -8,21 +8,16 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Optional, Sequence
+from typing import Iterator, Optional
 
 import numpy as np
 import pandas as pd
 
-#: Every status the store knows, in board order. Boards may hold others; those come after.
-STATUSES = ("triage", "todo", "scheduled", "ready", "running", "blocked", "review", "done",
-            "archived")
-
-#: Event kinds renamed by later Hermes versions; every read reports the new name.
-EVENT_ALIASES = {"ready": "promoted", "priority": "reprioritized", "spawn_auto_blocked": "gave_up"}
+from ..store._columns import fetch_columns  # noqa: F401  (re-exported for the views)
+from ..store.vocabulary import EVENT_ALIASES, STATUSES, status_order  # noqa: F401
 
 #: The lane (and ``assignee=`` filter value) of tasks with no assignee.
 UNASSIGNED = "(unassigned)"
@@ -34,8 +29,6 @@ TEXT = pd.Series(["x"]).dtype
 #: The columns without which a ``tasks`` table is not a kanban board.
 _CORE_TASK_COLUMNS = {"id", "title", "status", "created_at"}
 _CORE_EVENT_COLUMNS = {"id", "task_id", "kind", "created_at"}
-#: A separator that cannot appear in valid JSON text or in sane ids and kinds.
-_SEP = "\x1f"
 
 
 @dataclass(frozen=True)
@@ -137,62 +130,6 @@ def event_task_filter(board: Board, tenant: Optional[str],
     return [f"task_id IN (SELECT f.id FROM tasks f WHERE {' AND '.join(where)})"], params
 
 
-def fetch_columns(conn: sqlite3.Connection, select_sql: str, columns: Sequence[tuple[str, str]],
-                  params: Sequence = ()) -> list:
-    """Fetch the result of ``select_sql`` column by column: int64 arrays and lists of str.
-
-    ``columns`` names each output column of ``select_sql`` with its kind, ``"int"`` (never
-    NULL) or ``"text"`` (NULL comes back as ``""``). A million rows through ``fetchall`` cost
-    seconds in tuple building; one ``group_concat`` per column, split in C, costs a fraction.
-    All aggregates run over the same scan, so the columns stay aligned row for row. When a
-    value would break the split (a separator inside a text), it falls back to ``fetchall``.
-    """
-    parts = ["COUNT(*)"]
-    for name, kind in columns:
-        if kind == "int":
-            parts.append(f"group_concat(CAST(q.{name} AS INTEGER), ',')")
-        else:
-            # The separator as a literal, not char(31): SQLite evaluates a function call in
-            # the separator for every row, which cost about 0.1 s per million rows per column.
-            parts.append(f"group_concat(COALESCE(q.{name}, ''), '{_SEP}')")
-    row = conn.execute(f"SELECT {', '.join(parts)} FROM ({select_sql}) AS q", params).fetchone()
-    n = row[0]
-    out: list = []
-    for (_, kind), joined in zip(columns, row[1:]):
-        values = _split(joined, kind, n)
-        if values is None:
-            return _fetch_rows(conn, select_sql, columns, params)
-        out.append(values)
-    return out
-
-
-def _split(joined: Optional[str], kind: str, n: int):
-    if n == 0 or joined is None:
-        return np.empty(0, dtype=np.int64) if kind == "int" else []
-    if kind == "int":
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")
-            try:
-                values = np.fromstring(joined, dtype=np.int64, sep=",")
-            except (ValueError, DeprecationWarning):
-                return None
-    else:
-        values = joined.split(_SEP)
-    return values if len(values) == n else None
-
-
-def _fetch_rows(conn, select_sql, columns, params) -> list:
-    names = ", ".join(f"q.{name}" for name, _ in columns)
-    rows = conn.execute(f"SELECT {names} FROM ({select_sql}) AS q", params).fetchall()
-    out: list = []
-    for i, (_, kind) in enumerate(columns):
-        if kind == "int":
-            out.append(np.array([r[i] for r in rows], dtype=np.int64).reshape(-1))
-        else:
-            out.append(["" if r[i] is None else str(r[i]) for r in rows])
-    return out
-
-
 #: Marks a missing time in int64 seconds arrays (NaT once converted).
 NO_TIME = np.iinfo(np.int64).min
 
@@ -244,9 +181,3 @@ def to_timestamp(when, what: str) -> pd.Timestamp:
 def to_epoch(when, what: str) -> float:
     """Unix seconds (fractional if need be) for ``when``, read as ``to_timestamp`` does."""
     return to_timestamp(when, what).value / 1e9
-
-
-def status_order(found) -> list[str]:
-    """Known statuses in board order, then any others found on the board, sorted."""
-    extra = sorted({s for s in found if s not in STATUSES})
-    return list(STATUSES) + extra
