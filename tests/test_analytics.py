@@ -33,7 +33,7 @@ def spells(frame: pd.DataFrame, task_id: str) -> list[tuple]:
 
 def test_intervals_dtypes_and_order(history_board):
     frame = analytics.status_intervals(history_board)
-    assert list(frame.columns) == ["task_id", "status", "start", "end", "duration"]
+    assert list(frame.columns) == ["task_id", "status", "start", "end", "duration", "inferred"]
     assert str(frame["start"].dtype) == NS_UTC and str(frame["end"].dtype) == NS_UTC
     assert str(frame["duration"].dtype) == NS
     assert frame["task_id"].tolist() == sorted(frame["task_id"].tolist())

@@ -44,7 +44,7 @@ def test_empty_board_events(empty_board):
 def test_empty_board_intervals_and_flow(empty_board):
     intervals = analytics.status_intervals(empty_board)
     assert intervals.empty
-    assert intervals.dtypes.astype(str).tolist()[2:] == [NS_UTC, NS_UTC, NS]
+    assert intervals.dtypes.astype(str).tolist()[2:] == [NS_UTC, NS_UTC, NS, "bool"]
     flow = analytics.cumulative_flow(empty_board)
     assert flow.empty and str(flow.index.dtype) == NS_UTC
     assert list(flow.columns) == list(analytics.STATUSES)

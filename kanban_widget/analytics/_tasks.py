@@ -97,9 +97,17 @@ def status_intervals(src, *, tenant: Optional[str] = None,
     """One row per spell of a task in a status, sorted by task id, then start.
 
     Columns: ``task_id``, ``status``, ``start``, ``end`` (``datetime64[ns, UTC]``; ``end`` is
-    NaT while the spell is current) and ``duration`` (``timedelta64[ns]``, NaT while current).
+    NaT while the spell is current), ``duration`` (``timedelta64[ns]``, NaT while current) and
+    ``inferred`` (bool: no event of the task records the spell's start).
     A spell ends when an event moves the task to another status; events that leave the status
     unchanged do not split a spell. Two changes in the same second give a spell of zero length.
+
+    The history is replayed by the store's one engine (``kanban_widget.store.replay``), which
+    knows every Hermes event kind per version. Inferred spells are those Hermes makes without
+    an event (a ready child sent back to todo by a link to an unfinished parent), a start
+    synthesised for a task whose ``created`` event is gone, and the closing spell added when
+    the log cannot explain a task's current status (it starts at the task's last event), so
+    the last spell of every task is its real status.
 
     :param src: a ``Store`` or the path of a kanban.db file.
     :param tenant: keep only tasks in this tenant.
@@ -117,6 +125,7 @@ def status_intervals(src, *, tenant: Optional[str] = None,
         "start": utc(h.start),
         "end": utc(h.end),
         "duration": durations(length),
+        "inferred": h.inferred,
     })
 
 

@@ -291,7 +291,16 @@ def _status_before(tc: np.ndarray, code: np.ndarray, active: np.ndarray) -> np.n
 def _collapse(rows: _Rows, active: np.ndarray, prev: np.ndarray):
     """Spells from the rows that change the status: (task, status, start, inferred)."""
     changes = np.flatnonzero(active & (rows.code != prev))
-    inferred = (rows.flag[changes] == _START) | (rows.flag[changes] == _LINKED)
+    guessed = (rows.flag == _START) | (rows.flag == _LINKED)
+    # An inferred change that an event of the task records in the same second (our store
+    # writes ``status {todo}`` right after ``linked``) is recorded, not inferred.
+    act = np.flatnonzero(active)
+    confirmed = np.zeros(len(rows.tc), dtype=bool)
+    if len(act) > 1:
+        a, b = act[:-1], act[1:]
+        confirmed[a] = ((rows.tc[a] == rows.tc[b]) & (rows.t[a] == rows.t[b])
+                        & (rows.code[a] == rows.code[b]) & ~guessed[b])
+    inferred = guessed[changes] & ~confirmed[changes]
     return (rows.tc[changes], rows.code[changes], rows.t[changes], inferred,
             rows.eid[changes])
 
