@@ -6,6 +6,7 @@ from typing import Any, Callable, Optional
 
 from .models import DispatchResult, Task
 from .tasks import DEFAULT_CLAIM_TTL, claimer_id
+from .vocabulary import card_order_sql, open_parent_sql
 
 DEFAULT_FAILURE_LIMIT = 5
 
@@ -139,21 +140,19 @@ class ClaimVerbs:
         with self.reading() as conn:
             now = self._now()
             reclaimable = conn.execute(
-                "SELECT id, EXISTS (SELECT 1 FROM task_links l JOIN tasks p ON p.id = l.parent_id "
-                "WHERE l.child_id = tasks.id AND p.status NOT IN ('done', 'archived')) "
+                f"SELECT id, {open_parent_sql('tasks.id')} "
                 "FROM tasks WHERE status = 'running' AND claim_expires IS NOT NULL "
                 "AND claim_expires < ? ORDER BY id", (now,)).fetchall()
             result.reclaimed = [r[0] for r in reclaimable]
             result.promoted = [r[0] for r in conn.execute(
-                "SELECT id FROM tasks WHERE status = 'todo' AND NOT EXISTS ("
-                "SELECT 1 FROM task_links l JOIN tasks p ON p.id = l.parent_id "
-                "WHERE l.child_id = tasks.id AND p.status NOT IN ('done', 'archived')) ORDER BY id")]
+                f"SELECT id FROM tasks WHERE status = 'todo' AND NOT {open_parent_sql('tasks.id')}"
+                " ORDER BY id")]
             would_be_ready = {r[0] for r in reclaimable if not r[1]} | set(result.promoted)
             marks = ",".join("?" * len(would_be_ready))
             rows = conn.execute(
                 "SELECT id, assignee, claim_lock, status FROM tasks WHERE "
                 f"(status = 'ready' AND claim_lock IS NULL) OR id IN ({marks or 'NULL'}) "
-                "ORDER BY COALESCE(priority, 0) DESC, created_at ASC, id ASC",
+                f"ORDER BY {card_order_sql()}",
                 list(would_be_ready)).fetchall()
         for row in rows:
             if max_spawn is not None and len(result.spawned) >= max_spawn:

@@ -6,17 +6,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any, Optional
 
-#: Every status the store knows, in board order. Boards may hold others; those are kept as-is.
-STATUSES = ("triage", "todo", "scheduled", "ready", "running", "blocked", "review", "done", "archived")
-
-#: The columns a board always shows, in order (``archived`` only on request).
-BOARD_COLUMNS = ("triage", "todo", "scheduled", "ready", "running", "blocked", "review", "done")
-
-#: Statuses that satisfy a dependency: a child waits for parents until each is in one of these.
-SATISFIED = ("done", "archived")
-
-#: Event kinds renamed by later Hermes versions: every read reports the new name.
-EVENT_ALIASES = {"ready": "promoted", "priority": "reprioritized", "spawn_auto_blocked": "gave_up"}
+from .vocabulary import BOARD_COLUMNS, EVENT_ALIASES, SATISFIED, STATUSES  # noqa: F401  (re-exported)
 
 #: The columns of Hermes v1's ``tasks`` table that :class:`Task` has fields for.
 TASK_FIELDS = (

@@ -9,9 +9,9 @@ each Hermes version writes:
   the task to its target, or to the status its payload names where the kind has one.
 - Kinds Hermes writes even when nothing changed (``spawn_failed``, ``claim_rejected``,
   ``gave_up``…) apply only from the statuses they change.
-- ``linked`` records no status change, but Hermes sends a ready child of an unfinished parent
-  back to todo: the replay infers that demotion from the parent's replayed status at that
-  instant (archived parents count as finished, as in recompute).
+- ``linked`` records no status change, but Hermes sends a ready child of a parent that is not
+  done (archived included) back to todo: the replay infers that demotion from the parent's
+  replayed status at that instant.
 - A task with no ``created`` event (Hermes v1's gc deletes old events) starts at its
   ``created_at`` in the status its first event leads to (or its current status).
 - Where the log still cannot explain the task's current status, the history is closed with a
@@ -34,7 +34,7 @@ from typing import Callable, Optional, Sequence
 import numpy as np
 
 from ._columns import fetch_columns
-from .vocabulary import (CONDITIONAL_KINDS, SATISFIED, STATUS_KINDS, STATUS_KINDS_SQL, STATUSES,
+from .vocabulary import (CONDITIONAL_KINDS, STATUS_KINDS, STATUS_KINDS_SQL, STATUSES,
                          event_target_sql, status_order)
 
 #: Marks a missing time (an open spell's end) in int64 seconds.
@@ -332,7 +332,9 @@ def _close(spells, current: np.ndarray, task_ids: np.ndarray, last_seen):
 def _demotions(rows: _Rows, links: np.ndarray, spells, task_ids: np.ndarray, statuses: list,
                other_tasks) -> np.ndarray:
     """Which ``linked`` rows (among ``links``, met while the child was ready) demote the
-    child: those whose parent was not finished at that instant, by the parent's replay."""
+    child: those whose parent was not done at that instant, by the parent's replay. Hermes
+    demotes under an archived parent too (latest then promotes the child again at once, with
+    an event; v0/v1 never do)."""
     s_task, s_status, s_start, _, s_eid = spells
     parents = [p if isinstance(p, str) and p else None for p in rows.parent[links]]
     pcode = _task_codes(task_ids, [p or "" for p in parents])
@@ -354,7 +356,7 @@ def _demotions(rows: _Rows, links: np.ndarray, spells, task_ids: np.ndarray, sta
             continue            # an unknown parent: no demotion can be inferred
         keys, names = found
         i = max(bisect_right(keys, (int(rows.t[row]), int(rows.eid[row]))) - 1, 0)
-        confirmed[row] = names[i] not in SATISFIED
+        confirmed[row] = names[i] != "done"
     return confirmed
 
 

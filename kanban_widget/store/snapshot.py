@@ -4,21 +4,30 @@ from __future__ import annotations
 
 from typing import Iterable, Optional
 
-from .models import BOARD_COLUMNS, TASK_FIELDS, BoardSnapshot
+from .models import TASK_FIELDS, BoardSnapshot
+from .vocabulary import (BOARD_COLUMNS, CONDITIONAL_KINDS, STATUS_KINDS, STATUS_KINDS_SQL, card_order_sql,
+                         event_target_sql)
 
-#: Event kinds that change a task's status (old names included): the latest one dates the
-#: card's entry into its current column.
-STATUS_EVENT_KINDS = (
-    "created", "promoted", "ready", "claimed", "completed", "blocked", "gave_up",
-    "spawn_auto_blocked", "unblocked", "reclaimed", "crashed", "spawn_failed", "archived", "status",
-)
+_TARGET = {alias: event_target_sql(alias) for alias in ("e", "x")}
+_DEFINITE = ", ".join(f"'{k}'" for k, spec in STATUS_KINDS.items() if not spec.only_from)
+_CONDITIONAL = ", ".join(f"'{k}'" for k in CONDITIONAL_KINDS)
 
-_KINDS = ", ".join(f"'{k}'" for k in STATUS_EVENT_KINDS)
-
-# When the task entered its status: the latest status-changing event; for a completed task its
-# completion time, which saves reading the events of most of a mature board.
+# When the task entered its status, as the replay engine (``replay.py``) dates its last spell:
+# the first event leading to the current status after (in time, then id order) the last event
+# that definitely led elsewhere (kinds that may have changed nothing, such as ``linked``, only when no other event
+# did); with none, the task's last event (where the engine closes a history it cannot explain).
+# For a completed task, its completion time, which saves reading the events of most of a
+# mature board. A test pins this to the engine on random Hermes and store boards.
 _SINCE = f"""CASE WHEN t.status = 'done' AND t.completed_at IS NOT NULL THEN t.completed_at
-  ELSE (SELECT MAX(created_at) FROM task_events e WHERE e.task_id = t.id AND e.kind IN ({_KINDS}))
+  ELSE COALESCE(
+    (SELECT e.created_at FROM task_events e
+      WHERE e.task_id = t.id AND e.kind IN {STATUS_KINDS_SQL} AND {_TARGET["e"]} = t.status
+        AND (e.created_at, e.id) > (
+          SELECT x.created_at, x.id FROM task_events x
+            WHERE x.task_id = t.id AND x.kind IN ({_DEFINITE}) AND {_TARGET["x"]} != t.status
+          UNION ALL SELECT -1, -1 ORDER BY 1 DESC, 2 DESC LIMIT 1)
+      ORDER BY e.kind IN ({_CONDITIONAL}), e.created_at LIMIT 1),
+    (SELECT MAX(created_at) FROM task_events WHERE task_id = t.id))
   END"""
 
 # A few cards (a patch): correlated subqueries, each an index lookup per card.
@@ -62,7 +71,7 @@ def _link_counts(rows) -> tuple[dict, dict]:
     return parents, children
 
 
-_ORDER = " ORDER BY COALESCE(t.priority, 0) DESC, t.created_at ASC, t.id ASC"
+_ORDER = " ORDER BY " + card_order_sql("t")
 _N_DERIVED = 6
 _DEFAULTS = {name: None for name in TASK_FIELDS}
 _DEFAULTS.update(priority=0, spawn_failures=0, workspace_kind="scratch")

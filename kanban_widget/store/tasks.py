@@ -13,7 +13,8 @@ import os
 from typing import Iterable, Optional
 
 from .errors import InvalidTransition, TaskNotFound, TaskRunning, ValidationError
-from .models import SATISFIED, STATUSES, Comment, Event, Task
+from .models import Comment, Event, Task
+from .vocabulary import SATISFIED, STATUSES, SATISFIED_SQL, card_order_sql, open_parent_sql
 
 WORKSPACE_KINDS = ("scratch", "worktree", "dir")
 DEFAULT_CLAIM_TTL = 900
@@ -72,7 +73,7 @@ class TaskVerbs:
         sql = "SELECT * FROM tasks"
         if where:
             sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY COALESCE(priority, 0) DESC, created_at ASC, id ASC"
+        sql += " ORDER BY " + card_order_sql()
         if limit is not None:
             sql += " LIMIT ?"
             params.append(int(limit))
@@ -320,7 +321,7 @@ class TaskVerbs:
     def _require_parents_done(self, task: Task, target: str) -> None:
         row = self._conn.execute(
             "SELECT p.id, p.title, p.status FROM task_links l JOIN tasks p ON p.id = l.parent_id "
-            "WHERE l.child_id = ? AND p.status NOT IN ('done', 'archived') "
+            f"WHERE l.child_id = ? AND p.status NOT IN {SATISFIED_SQL} "
             "ORDER BY p.created_at, p.id LIMIT 1", (task.id,)).fetchone()
         if row:
             raise InvalidTransition(
@@ -362,9 +363,8 @@ class TaskVerbs:
             return []
         marks = ",".join("?" * len(task_ids))
         waiting = [r[0] for r in self._conn.execute(
-            f"SELECT id FROM tasks WHERE id IN ({marks}) AND status = 'ready' AND EXISTS ("
-            "SELECT 1 FROM task_links l JOIN tasks p ON p.id = l.parent_id "
-            "WHERE l.child_id = tasks.id AND p.status NOT IN ('done', 'archived')) ORDER BY id",
+            f"SELECT id FROM tasks WHERE id IN ({marks}) AND status = 'ready' AND "
+            f"{open_parent_sql('tasks.id')} ORDER BY id",
             list(task_ids))]
         for task_id in waiting:
             self._set_status(task_id, "todo")
@@ -383,9 +383,7 @@ class TaskVerbs:
         whose parents are all done: one query finds them, two batched statements write the
         promotions and their events."""
         ids = [r[0] for r in self._conn.execute(
-            f"SELECT id FROM tasks WHERE {scope} AND NOT EXISTS ("
-            "SELECT 1 FROM task_links l JOIN tasks p ON p.id = l.parent_id "
-            "WHERE l.child_id = tasks.id AND p.status NOT IN ('done', 'archived')) ORDER BY id",
+            f"SELECT id FROM tasks WHERE {scope} AND NOT {open_parent_sql('tasks.id')} ORDER BY id",
             params)]
         if ids:
             now = self._now()

@@ -103,7 +103,8 @@ STATUS_KINDS = {k.name: k for k in (
     Kind("specified", "todo", versions=_LATEST),
     Kind("decomposed", "todo", versions=_LATEST),
     Kind("descendant_invalidated", "todo", versions=_LATEST),
-    # Linking an unfinished parent sends a ready child back to todo, with no event of its own.
+    # Linking a parent that is not done (archived included) sends a ready child back to todo,
+    # with no event of its own; latest promotes it again at once under an archived parent.
     Kind("linked", "todo", only_from=frozenset({"ready"}), inferred=True),
 )}
 
