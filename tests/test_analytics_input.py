@@ -101,6 +101,29 @@ def test_sqlite_but_not_a_board(tmp_path):
     assert path.read_bytes() == before
 
 
+def test_analytics_errors_are_kanban_errors(tmp_path):
+    """Each failure is a KanbanError, and still the standard error it always was."""
+    from kanban_widget import KanbanError
+    from kanban_widget.store import NotAKanbanDatabase, ValidationError
+
+    with pytest.raises(KanbanError) as missing:
+        analytics.tasks(tmp_path / "nope.db")
+    assert isinstance(missing.value, FileNotFoundError)
+    assert isinstance(missing.value, analytics.BoardNotFound)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a database " * 100)
+    with pytest.raises(NotAKanbanDatabase) as foreign:
+        analytics.events(notes)
+    assert isinstance(foreign.value, ValueError)
+    assert isinstance(foreign.value, analytics.UnreadableBoard)
+    board = write_history_board(tmp_path / "kanban.db")
+    for call in (lambda: analytics.events(board, since="soonish"),
+                 lambda: analytics.throughput(board, freq="fortnightly-ish")):
+        with pytest.raises(ValidationError) as bad:
+            call()
+        assert isinstance(bad.value, ValueError)
+
+
 def test_wrong_src_type():
     with pytest.raises(TypeError, match="Store or the path"):
         analytics.tasks(42)

@@ -17,7 +17,16 @@ import numpy as np
 import pandas as pd
 
 from ..store._columns import fetch_columns  # noqa: F401  (re-exported for the views)
+from ..store.errors import KanbanError, NotAKanbanDatabase, ValidationError
 from ..store.vocabulary import EVENT_ALIASES, STATUSES, status_order  # noqa: F401
+
+class BoardNotFound(KanbanError, FileNotFoundError):
+    """There is no file at the path analytics was given."""
+
+
+class UnreadableBoard(NotAKanbanDatabase, ValueError):
+    """The file is not a SQLite kanban board, or cannot be opened read-only."""
+
 
 #: The lane (and ``assignee=`` filter value) of tasks with no assignee.
 UNASSIGNED = "(unassigned)"
@@ -60,12 +69,13 @@ def resolve_path(src) -> Path:
 def open_board(src) -> Iterator[Board]:
     """Open ``src`` read-only and check it is a kanban board; close it afterwards.
 
-    Raises FileNotFoundError when the file does not exist and ValueError when it is not a
-    SQLite kanban board, each naming the path.
+    Raises BoardNotFound (a KanbanError and FileNotFoundError) when the file does not exist
+    and UnreadableBoard (a NotAKanbanDatabase and ValueError) when it is not a SQLite kanban
+    board, each naming the path.
     """
     path = resolve_path(src)
     if not path.is_file():
-        raise FileNotFoundError(
+        raise BoardNotFound(
             f"no kanban board at {str(path)!r}: check the path, or create a board there with "
             "Store(path) or `kanban-widget init`")
     # mode=ro: analytics must never create, migrate or lock a board for writing.
@@ -73,7 +83,7 @@ def open_board(src) -> Iterator[Board]:
     try:
         conn = sqlite3.connect(uri, uri=True)
     except sqlite3.Error as exc:
-        raise ValueError(f"cannot open {str(path)!r} read-only: {exc}") from exc
+        raise UnreadableBoard(f"cannot open {str(path)!r} read-only: {exc}") from exc
     try:
         conn.execute("PRAGMA query_only = ON")
         board = _inspect(conn, path)
@@ -91,12 +101,12 @@ def _inspect(conn: sqlite3.Connection, path: Path) -> Board:
     except sqlite3.OperationalError:
         raise                       # a SQLite file we could not read now (locked, no access)
     except sqlite3.DatabaseError as exc:
-        raise ValueError(f"{str(path)!r} is not a SQLite database ({exc}); "
+        raise UnreadableBoard(f"{str(path)!r} is not a SQLite database ({exc}); "
                          "point analytics at a kanban.db file") from exc
     task_cols = {r[1] for r in conn.execute("PRAGMA table_info(tasks)")}
     event_cols = {r[1] for r in conn.execute("PRAGMA table_info(task_events)")}
     if not (_CORE_TASK_COLUMNS <= task_cols and _CORE_EVENT_COLUMNS <= event_cols):
-        raise ValueError(
+        raise UnreadableBoard(
             f"{str(path)!r} is a SQLite file but not a kanban board (it needs the tables "
             "'tasks' and 'task_events'); point analytics at a kanban.db file")
     return Board(conn, path, frozenset(task_cols), frozenset(tables))
@@ -161,7 +171,8 @@ def text(values, index=None, name=None) -> pd.Series:
 
 def to_timestamp(when, what: str) -> pd.Timestamp:
     """A UTC ``pd.Timestamp`` (ns) for a time given as Unix seconds or as anything
-    ``pd.Timestamp`` reads (naive times are UTC). Raises ValueError naming ``what``."""
+    ``pd.Timestamp`` reads (naive times are UTC). Raises ValidationError (a KanbanError and
+    ValueError) naming ``what``."""
     if isinstance(when, (int, float, np.integer, np.floating)) and not isinstance(when, bool):
         if isinstance(when, (int, np.integer)):
             return pd.Timestamp(int(when) * 1_000_000_000, unit="ns", tz="UTC")
@@ -169,10 +180,10 @@ def to_timestamp(when, what: str) -> pd.Timestamp:
     try:
         stamp = pd.Timestamp(when)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"{what}={when!r} is not a time: give a datetime, a Timestamp, an ISO "
+        raise ValidationError(f"{what}={when!r} is not a time: give a datetime, a Timestamp, an ISO "
                          "string or Unix seconds") from exc
     if stamp is pd.NaT:
-        raise ValueError(f"{what} must be a time, not NaT")
+        raise ValidationError(f"{what} must be a time, not NaT")
     if stamp.tzinfo is None:
         stamp = stamp.tz_localize("UTC")
     return stamp.tz_convert("UTC").as_unit("ns")

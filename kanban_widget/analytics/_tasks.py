@@ -28,7 +28,8 @@ def tasks(src, *, tenant: Optional[str] = None, assignee: Optional[str] = None) 
     :param tenant: keep only tasks in this tenant.
     :param assignee: keep only tasks assigned to this profile (``"(unassigned)"`` for none).
 
-    Raises FileNotFoundError / ValueError when ``src`` is not a kanban board.
+    Raises BoardNotFound / UnreadableBoard (KanbanErrors; also FileNotFoundError /
+    ValueError) when ``src`` is not a kanban board.
     """
     with open_board(src) as board:
         where, params = task_filter(board, tenant, assignee)
@@ -113,7 +114,8 @@ def status_intervals(src, *, tenant: Optional[str] = None,
     :param tenant: keep only tasks in this tenant.
     :param assignee: keep only tasks now assigned to this profile (``"(unassigned)"`` for none).
 
-    Raises FileNotFoundError / ValueError when ``src`` is not a kanban board.
+    Raises BoardNotFound / UnreadableBoard (KanbanErrors; also FileNotFoundError /
+    ValueError) when ``src`` is not a kanban board.
     """
     with open_board(src) as board:
         h = load_history(board, tenant, assignee)
@@ -138,7 +140,8 @@ def progress(src) -> pd.DataFrame:
 
     :param src: a ``Store`` or the path of a kanban.db file.
 
-    Raises FileNotFoundError / ValueError when ``src`` is not a kanban board.
+    Raises BoardNotFound / UnreadableBoard (KanbanErrors; also FileNotFoundError /
+    ValueError) when ``src`` is not a kanban board.
     """
     with open_board(src) as board:
         rows = []
@@ -164,7 +167,8 @@ def lanes(src, *, tenant: Optional[str] = None) -> pd.DataFrame:
     :param src: a ``Store`` or the path of a kanban.db file.
     :param tenant: count only tasks in this tenant.
 
-    Raises FileNotFoundError / ValueError when ``src`` is not a kanban board.
+    Raises BoardNotFound / UnreadableBoard (KanbanErrors; also FileNotFoundError /
+    ValueError) when ``src`` is not a kanban board.
     """
     with open_board(src) as board:
         where, params = task_filter(board, tenant, None)
