@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Iterable, Optional
 
 from .models import TASK_FIELDS, BoardSnapshot
+from .schema import RENAMED_BY_LATEST
 from .vocabulary import (BOARD_COLUMNS, CONDITIONAL_KINDS, STATUS_KINDS, STATUS_KINDS_SQL, card_order_sql,
                          event_target_sql)
 
@@ -90,6 +91,8 @@ def cards_from_cursor(cursor, aggregates: Optional[tuple] = None) -> list[dict]:
     names = [d[0] for d in cursor.description][:-n_derived]
     n = len(names)
     missing = {k: v for k, v in _DEFAULTS.items() if k not in names}
+    # latest Hermes' live failure counter and error, where the board has them (as Task does).
+    live = [(old, new) for old, new in RENAMED_BY_LATEST.items() if new in names]
     parents_of, children_of, comments_of = aggregates or ({}, {}, {})
     no_children = (0, 0, 0)
     cards = []
@@ -107,6 +110,8 @@ def cards_from_cursor(cursor, aggregates: Optional[tuple] = None) -> list[dict]:
             comments = comments_of.get(task_id, 0)
         if card["priority"] is None:
             card["priority"] = 0  # nullable in old Hermes schemas
+        for old, new in live:
+            card[old] = card[new]
         if card.get("spawn_failures") is None:
             card["spawn_failures"] = 0
         if not card["workspace_kind"]:
