@@ -167,6 +167,11 @@ def card_order_sql(alias: str = "") -> str:
     return f"COALESCE({a}priority, 0) DESC, {a}created_at ASC, {a}id ASC"
 
 
+def card_sort_key(card) -> tuple:
+    """Board order for a card dict in Python, the same rule as :func:`card_order_sql`."""
+    return (-(card.get("priority") or 0), card["created_at"], card["id"])
+
+
 #: SQL reporting old event names under their current ones (the column is ``kind``).
 KIND_SQL = "CASE kind " + " ".join(
     f"WHEN '{old}' THEN '{new}'" for old, new in EVENT_ALIASES.items()) + " ELSE kind END"

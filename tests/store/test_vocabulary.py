@@ -134,3 +134,15 @@ def test_assignee_normalisation(given, expected):
 def test_status_order_puts_unknown_statuses_last():
     assert v.status_order({"waiting", "done", "zzz"}) == [*v.STATUSES, "waiting", "zzz"]
     assert v.BOARD_COLUMNS == v.STATUSES[:-1]
+
+
+def test_card_order_is_one_rule_in_sql_and_python():
+    cards = [{"id": "b", "priority": None, "created_at": 5}, {"id": "a", "priority": 0,
+                                                              "created_at": 5},
+             {"id": "c", "priority": 2, "created_at": 9}, {"id": "d", "priority": 2,
+                                                          "created_at": 1}]
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE tasks (id TEXT, priority INTEGER, created_at INTEGER)")
+    conn.executemany("INSERT INTO tasks VALUES (:id, :priority, :created_at)", cards)
+    in_sql = [r[0] for r in conn.execute(f"SELECT id FROM tasks ORDER BY {v.card_order_sql()}")]
+    assert in_sql == [c["id"] for c in sorted(cards, key=v.card_sort_key)] == ["d", "c", "a", "b"]
