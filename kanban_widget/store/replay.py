@@ -59,17 +59,17 @@ def _payload_sql(key: str) -> str:
             f" AND json_type(payload, '$.{key}') = 'text' THEN json_extract(payload, '$.{key}') END")
 
 
-# Each status-changing event: task, time, id, kind (as an index into _KIND_NAMES), the status
-# its payload names (where its kind reads one) and a ``linked`` event's parent. One flat query:
-# SQLite re-evaluates a subquery's expression wherever an outer query repeats it.
+# Each status-changing event: task, time, id, kind (as an index into _KIND_NAMES) and the
+# status its payload names (where its kind reads one). One flat query: SQLite re-evaluates a
+# subquery's expression wherever an outer query repeats it. A ``linked`` event's parent is
+# read later, only for the few links met while the child was ready.
 _EVENTS_SQL = (
     "SELECT task_id, created_at, id, CASE kind "
     + " ".join(f"WHEN '{k}' THEN {i}" for i, k in enumerate(_KIND_NAMES)) + " END AS k, "
-    + "COALESCE(" + ", ".join(_payload_sql(key) for key in _KEYS) + ") AS named, "
-    "CASE WHEN kind = 'linked' AND json_valid(payload) THEN json_extract(payload, '$.parent')"
-    f" END AS parent FROM task_events WHERE kind IN {STATUS_KINDS_SQL}{{where}}")
+    + "COALESCE(" + ", ".join(_payload_sql(key) for key in _KEYS) + ") AS named"
+    f" FROM task_events WHERE kind IN {STATUS_KINDS_SQL}{{where}}")
 _EVENT_COLUMNS = [("task_id", "text"), ("created_at", "int"), ("id", "int"), ("k", "int"),
-                  ("named", "text"), ("parent", "text")]
+                  ("named", "text")]
 
 
 @dataclass
@@ -130,6 +130,16 @@ def replay_board(conn, task_where: str = "", params: Sequence = ()) -> Spells:
                 f"({','.join('?' * len(chunk))}) GROUP BY task_id", chunk).fetchall())
         return out
 
+    def parents_of(event_ids: list) -> dict:
+        out: dict = {}
+        for at in range(0, len(event_ids), 500):
+            chunk = event_ids[at:at + 500]
+            out.update(conn.execute(
+                "SELECT id, CASE WHEN json_valid(payload) THEN json_extract(payload, '$.parent')"
+                f" END FROM task_events WHERE id IN ({','.join('?' * len(chunk))})",
+                chunk).fetchall())
+        return out
+
     def other_tasks(ids: list) -> Spells:
         # Parents outside the replayed set (another tenant…), replayed for the link rule.
         marks = ",".join("?" * len(ids))
@@ -139,7 +149,8 @@ def replay_board(conn, task_where: str = "", params: Sequence = ()) -> Spells:
                             _EVENT_COLUMNS, ids)
         return replay(rows, evs, last_seen=last_seen)
 
-    out = replay(tasks, events, last_seen=last_seen, other_tasks=other_tasks)
+    out = replay(tasks, events, last_seen=last_seen, parents_of=parents_of,
+                 other_tasks=other_tasks)
     found = [v for v in (span[0], span[1]) if v is not None]
     if len(out.start):
         found += [int(out.start.min()), int(out.start.max())]
@@ -150,17 +161,19 @@ def replay_board(conn, task_where: str = "", params: Sequence = ()) -> Spells:
 
 def replay(tasks: Sequence, events: Sequence, *,
            last_seen: Optional[Callable[[list], dict]] = None,
+           parents_of: Optional[Callable[[list], dict]] = None,
            other_tasks: Optional[Callable[[list], "Spells"]] = None) -> Spells:
     """Replay ``events`` against ``tasks``.
 
     ``tasks``: ``(id, created_at, status)`` rows. ``events``: the columns of ``_EVENTS_SQL``
-    (task ids, times, ids, kind indexes, statuses named by payloads, parents). ``last_seen(ids)``
-    gives the last event time of tasks whose history must be closed (default: their last
-    spell's start); ``other_tasks(ids)`` replays ``linked`` parents missing from ``tasks``
-    (default: unknown, no demotion).
+    (task ids, times, ids, kind indexes, statuses named by payloads). ``last_seen(ids)`` gives
+    the last event time of tasks whose history must be closed (default: their last spell's
+    start); ``parents_of(event ids)`` the parent of each ``linked`` event (default: none
+    known, no demotion); ``other_tasks(ids)`` replays parents missing from ``tasks``.
     """
     last_seen = last_seen or (lambda ids: {})
-    ev_task, t, eid, kind, named, parent = events
+    ev_task, t, eid, kind, named = events
+    parents_of = parents_of or (lambda ids: {})
     tasks = sorted(tasks, key=lambda r: r[0])
     task_ids = np.array([r[0] for r in tasks], dtype=object)
     created = np.array([r[1] for r in tasks], dtype=np.int64).reshape(-1)
@@ -181,8 +194,7 @@ def replay(tasks: Sequence, events: Sequence, *,
     tc = _task_codes(task_ids, ev_task)
     keep = tc >= 0                               # events of tasks no longer on the board drop
     rows = _Rows(tc[keep], np.asarray(t)[keep], np.asarray(eid)[keep],
-                 np.asarray(flag, dtype=np.int64)[keep], code[keep],
-                 np.asarray(parent, dtype=object)[keep])
+                 np.asarray(flag, dtype=np.int64)[keep], code[keep])
     rows.add_starts(len(task_ids), created, current)
 
     allowed = _allowed_table(statuses)
@@ -191,7 +203,9 @@ def replay(tasks: Sequence, events: Sequence, *,
 
     links = np.flatnonzero((rows.flag == _LINKED) & (prev == index["ready"]))
     if len(links):
-        confirmed = _demotions(rows, links, spells, task_ids, statuses, other_tasks)
+        parent_of = parents_of([int(x) for x in rows.eid[links]])
+        parents = [parent_of.get(int(x)) for x in rows.eid[links]]
+        confirmed = _demotions(rows, links, parents, spells, task_ids, statuses, other_tasks)
         if confirmed.any():
             active, prev = rows.resolve(allowed, confirmed=confirmed)
             spells = _close(_collapse(rows, active, prev), current, task_ids, last_seen)
@@ -208,14 +222,20 @@ def replay(tasks: Sequence, events: Sequence, *,
 class _Rows:
     """The event rows of a replay, sorted by task, time, id (plus synthesised starts)."""
 
-    def __init__(self, tc, t, eid, flag, code, parent):
-        self.tc, self.t, self.eid, self.flag, self.code, self.parent = (
-            tc, t.astype(np.int64), eid.astype(np.int64), flag, code, parent)
+    _COLUMNS = ("tc", "t", "eid", "flag", "code")
+
+    def __init__(self, tc, t, eid, flag, code):
+        self.tc, self.t, self.eid, self.flag, self.code = (
+            tc, t.astype(np.int64), eid.astype(np.int64), flag, code)
 
     def add_starts(self, n_tasks: int, created: np.ndarray, current: np.ndarray) -> None:
-        """A start row for each task without a ``created`` event, then sort everything."""
-        order = np.lexsort((self.eid, self.t, self.tc))
-        for name in ("tc", "t", "eid", "flag", "code", "parent"):
+        """Sort the rows; add a start row for each task without a ``created`` event."""
+        t, eid = self.t, self.eid
+        if len(t) > 1 and (t[1:] >= t[:-1]).all() and (eid[1:] > eid[:-1]).all():
+            order = np.argsort(self.tc, kind="stable")   # already in time order: cheaper
+        else:
+            order = np.lexsort((eid, t, self.tc))
+        for name in self._COLUMNS:
             setattr(self, name, getattr(self, name)[order])
         has_created = np.zeros(n_tasks, dtype=bool)
         has_created[self.tc[self.flag == _CREATED]] = True
@@ -228,16 +248,14 @@ class _Rows:
         firsts = plain[group_heads(self.tc[plain])]
         first_status[self.tc[firsts]] = self.code[firsts]
         missing = np.flatnonzero(~has_created)
-        n = len(missing)
-        self.tc = np.concatenate([missing, self.tc])
-        self.t = np.concatenate([np.minimum(created[missing], first_time[missing]), self.t])
-        self.eid = np.concatenate([np.full(n, _BEFORE_ALL, dtype=np.int64), self.eid])
-        self.flag = np.concatenate([np.full(n, _START, dtype=np.int64), self.flag])
-        self.code = np.concatenate([first_status[missing], self.code])
-        self.parent = np.concatenate([np.full(n, None, dtype=object), self.parent])
-        order = np.lexsort((self.eid, self.t, self.tc))
-        for name in ("tc", "t", "eid", "flag", "code", "parent"):
-            setattr(self, name, getattr(self, name)[order])
+        # A start row sorts first among its task's rows: insert it there.
+        at = np.searchsorted(self.tc, missing, side="left")
+        starts = {"tc": missing, "t": np.minimum(created[missing], first_time[missing]),
+                  "eid": np.full(len(missing), _BEFORE_ALL, dtype=np.int64),
+                  "flag": np.full(len(missing), _START, dtype=np.int64),
+                  "code": first_status[missing]}
+        for name in self._COLUMNS:
+            setattr(self, name, np.insert(getattr(self, name), at, starts[name]))
 
     def resolve(self, allowed: np.ndarray, confirmed: Optional[np.ndarray]):
         """Which rows change the status, and each row's status just before it (-1: none).
@@ -329,14 +347,14 @@ def _close(spells, current: np.ndarray, task_ids: np.ndarray, last_seen):
     return task[order], status[order], start[order], inferred[order], eid[order]
 
 
-def _demotions(rows: _Rows, links: np.ndarray, spells, task_ids: np.ndarray, statuses: list,
-               other_tasks) -> np.ndarray:
+def _demotions(rows: _Rows, links: np.ndarray, parents: list, spells, task_ids: np.ndarray,
+               statuses: list, other_tasks) -> np.ndarray:
     """Which ``linked`` rows (among ``links``, met while the child was ready) demote the
     child: those whose parent was not done at that instant, by the parent's replay. Hermes
     demotes under an archived parent too (latest then promotes the child again at once, with
     an event; v0/v1 never do)."""
     s_task, s_status, s_start, _, s_eid = spells
-    parents = [p if isinstance(p, str) and p else None for p in rows.parent[links]]
+    parents = [p if isinstance(p, str) and p else None for p in parents]
     pcode = _task_codes(task_ids, [p or "" for p in parents])
     lookups = {}        # parent id -> (keys, statuses) of its spells
     for p, c in zip(parents, pcode):
