@@ -122,23 +122,13 @@ def replay_board(conn, task_where: str = "", params: Sequence = ()) -> Spells:
                         + (" WHERE" + ev_where[4:] if ev_where else ""), params).fetchone()
 
     def last_seen(ids: list) -> dict:
-        out: dict = {}
-        for at in range(0, len(ids), 500):
-            chunk = ids[at:at + 500]
-            out.update(conn.execute(
-                "SELECT task_id, MAX(created_at) FROM task_events WHERE task_id IN "
-                f"({','.join('?' * len(chunk))}) GROUP BY task_id", chunk).fetchall())
-        return out
+        return _pairs(conn, "SELECT task_id, MAX(created_at) FROM task_events"
+                            " WHERE task_id IN ({}) GROUP BY task_id", ids)
 
     def parents_of(event_ids: list) -> dict:
-        out: dict = {}
-        for at in range(0, len(event_ids), 500):
-            chunk = event_ids[at:at + 500]
-            out.update(conn.execute(
-                "SELECT id, CASE WHEN json_valid(payload) THEN json_extract(payload, '$.parent')"
-                f" END FROM task_events WHERE id IN ({','.join('?' * len(chunk))})",
-                chunk).fetchall())
-        return out
+        return _pairs(conn, "SELECT id, CASE WHEN json_valid(payload) THEN"
+                            " json_extract(payload, '$.parent') END FROM task_events"
+                            " WHERE id IN ({})", event_ids)
 
     def other_tasks(ids: list) -> Spells:
         # Parents outside the replayed set (another tenant…), replayed for the link rule.
@@ -156,6 +146,15 @@ def replay_board(conn, task_where: str = "", params: Sequence = ()) -> Spells:
         found += [int(out.start.min()), int(out.start.max())]
     out.first_event = min(found) if found else None
     out.last_event = max(found) if found else None
+    return out
+
+
+def _pairs(conn, sql: str, keys: list) -> dict:
+    """``{key: value}`` from ``sql`` (two columns; ``{}`` takes the markers), 500 keys a query."""
+    out: dict = {}
+    for at in range(0, len(keys), 500):
+        chunk = keys[at:at + 500]
+        out.update(conn.execute(sql.format(",".join("?" * len(chunk))), chunk).fetchall())
     return out
 
 
