@@ -34,8 +34,8 @@ from typing import Callable, Optional, Sequence
 import numpy as np
 
 from ._columns import fetch_columns
-from .vocabulary import (CONDITIONAL_KINDS, STATUS_KINDS, STATUS_KINDS_SQL, STATUSES,
-                         event_target_sql, status_order)
+from .vocabulary import (CONDITIONAL_KINDS, STATUS_KINDS, STATUS_KINDS_SQL, payload_text_sql,
+                         status_order)
 
 #: Marks a missing time (an open spell's end) in int64 seconds.
 NO_TIME = np.iinfo(np.int64).min
@@ -55,8 +55,7 @@ _KEYS = sorted({spec.payload_key for spec in STATUS_KINDS.values() if spec.paylo
 
 def _payload_sql(key: str) -> str:
     kinds = ", ".join(f"'{k}'" for k, spec in STATUS_KINDS.items() if spec.payload_key == key)
-    return (f"CASE WHEN kind IN ({kinds}) AND json_valid(payload)"
-            f" AND json_type(payload, '$.{key}') = 'text' THEN json_extract(payload, '$.{key}') END")
+    return f"CASE WHEN kind IN ({kinds}) THEN {payload_text_sql(key)} END"
 
 
 # Each status-changing event: task, time, id, kind (as an index into _KIND_NAMES) and the

@@ -179,8 +179,9 @@ KIND_SQL = "CASE kind " + " ".join(
 STATUS_KINDS_SQL = f"({_quoted(STATUS_KINDS)})"
 
 
-def _payload_text(alias: str, key: str) -> str:
-    """A payload key's text value, or NULL (also for a payload that is not JSON)."""
+def payload_text_sql(key: str, alias: str = "") -> str:
+    """SQL for a payload key's text value: NULL when absent, empty, not text, or when the
+    payload is not JSON. ``alias`` is the table's alias with its dot (``"e."``) or empty."""
     p = f"{alias}payload"
     return (f"CASE WHEN json_valid({p}) AND json_type({p}, '$.{key}') = 'text' "
             f"THEN NULLIF(json_extract({p}, '$.{key}'), '') END")
@@ -193,7 +194,7 @@ def event_target_sql(alias: str = "") -> str:
     arms = []
     for name, spec in STATUS_KINDS.items():
         default = f"'{spec.target}'" if spec.target else "NULL"
-        value = (f"COALESCE({_payload_text(a, spec.payload_key)}, {default})"
+        value = (f"COALESCE({payload_text_sql(spec.payload_key, a)}, {default})"
                  if spec.payload_key else default)
         arms.append(f"WHEN '{name}' THEN {value}")
     return f"CASE {a}kind {' '.join(arms)} END"
