@@ -406,3 +406,24 @@ def test_random_board_written_by_hermes_and_by_us(tmp_path, seed):
     agree, total = check_board(path)
     assert agree == total
     since_agrees(path)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_renumbered_ids_and_skewed_clocks_keep_spells_ordered(tmp_path, seed):
+    """Latest's migration renumbers event ids, and writers' clocks disagree: the replay still
+    ends every task in its real status, with spells that never overlap or go back in time."""
+    path = tmp_path / "kanban.db"
+    rng = random.Random(seed)
+    w = writer(path, "latest")
+    random_history(w, rng, 200)
+    rows = w.conn.execute("SELECT id, task_id, kind, payload, created_at FROM task_events"
+                          ).fetchall()
+    new_ids = rng.sample(range(1, 10 * len(rows)), len(rows))
+    w.conn.execute("DELETE FROM task_events")
+    w.conn.executemany(
+        "INSERT INTO task_events (id, task_id, kind, payload, created_at) VALUES (?, ?, ?, ?, ?)",
+        [(i, t, k, p, at + rng.choice([0, 0, 0, -3, 5])) for i, (_, t, k, p, at)
+         in zip(new_ids, rows)])
+    w.close()
+    agree, total = check_board(path)
+    assert agree == total
