@@ -118,6 +118,12 @@ def test_intervals_filters(history_board):
         history_board, assignee="(unassigned)")["task_id"])) == ["t_d", "t_f"]
 
 
+def test_assignee_filter_matches_as_latest_hermes_stores_names(history_board):
+    # Assignees are stored lower-cased (latest Hermes' profile names): any casing finds them.
+    assert sorted(set(analytics.status_intervals(history_board, assignee="ALICE")["task_id"])) \
+        == ["t_a", "t_c", "t_g"]
+
+
 def test_created_event_status_wins_over_first_status_event(tmp_path):
     from analytics_fixtures import BoardWriter
 

@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..store._columns import fetch_columns  # noqa: F401  (re-exported for the views)
 from ..store.errors import KanbanError, NotAKanbanDatabase, ValidationError
-from ..store.vocabulary import EVENT_ALIASES, STATUSES, status_order  # noqa: F401
+from ..store.vocabulary import EVENT_ALIASES, STATUSES, normalize_assignee, status_order  # noqa: F401
 
 class BoardNotFound(KanbanError, FileNotFoundError):
     """There is no file at the path analytics was given."""
@@ -126,8 +126,9 @@ def task_filter(board: Board, tenant: Optional[str], assignee: Optional[str],
         if assignee == UNASSIGNED:
             where.append(f"{board.col('assignee', alias)} IS NULL")
         else:
-            where.append(f"{board.col('assignee', alias)} = ?")
-            params.append(assignee)
+            # As stored by latest Hermes and by us (lower-cased), or exactly as given.
+            where.append(f"{board.col('assignee', alias)} IN (?, ?)")
+            params += [assignee, normalize_assignee(assignee) or assignee]
     return where, params
 
 
