@@ -13,21 +13,30 @@ _TARGET = {alias: event_target_sql(alias) for alias in ("e", "x")}
 _DEFINITE = ", ".join(f"'{k}'" for k, spec in STATUS_KINDS.items() if not spec.only_from)
 _CONDITIONAL = ", ".join(f"'{k}'" for k in CONDITIONAL_KINDS)
 
-# When the task entered its status, as the replay engine (``replay.py``) dates its last spell:
-# the first event leading to the current status after (in time, then id order) the last event
-# that definitely led elsewhere (kinds that may have changed nothing, such as ``linked``, only when no other event
-# did); with none, the task's last event (where the engine closes a history it cannot explain).
-# For a completed task, its completion time, which saves reading the events of most of a
-# mature board. A test pins this to the engine on random Hermes and store boards.
-_SINCE = f"""CASE WHEN t.status = 'done' AND t.completed_at IS NOT NULL THEN t.completed_at
-  ELSE COALESCE(
-    (SELECT e.created_at FROM task_events e
-      WHERE e.task_id = t.id AND e.kind IN {STATUS_KINDS_SQL} AND {_TARGET["e"]} = t.status
+
+def _entry_after_last_move(moves: str, entries: str) -> str:
+    """SQL: the first event of ``entries`` leading to the task's status after (in time, then
+    id order) the last event of ``moves`` leading elsewhere, preferring kinds that always
+    apply."""
+    return f"""(SELECT e.created_at FROM task_events e
+      WHERE e.task_id = t.id AND e.kind IN {entries} AND {_TARGET["e"]} = t.status
         AND (e.created_at, e.id) > (
           SELECT x.created_at, x.id FROM task_events x
-            WHERE x.task_id = t.id AND x.kind IN ({_DEFINITE}) AND {_TARGET["x"]} != t.status
+            WHERE x.task_id = t.id AND x.kind IN {moves} AND {_TARGET["x"]} != t.status
           UNION ALL SELECT -1, -1 ORDER BY 1 DESC, 2 DESC LIMIT 1)
-      ORDER BY e.kind IN ({_CONDITIONAL}), e.created_at LIMIT 1),
+      ORDER BY e.kind IN ({_CONDITIONAL}), e.created_at, e.id LIMIT 1)"""
+
+
+# When the task entered its status, as the replay engine (``replay.py``) dates its last spell.
+# Kinds that may have changed nothing (``linked``, ``claim_rejected``, v1's ``spawn_failed``…)
+# first count as moves away: the first definite entry after the last move of any kind; else
+# the first entry of any kind after the last definite move away; else the task's last event
+# (where the engine closes a history it cannot explain). For a completed task, its completion time, which saves reading
+# the events of most of a mature board. A test pins this to the engine on random Hermes, store
+# and mixed boards.
+_SINCE = f"""CASE WHEN t.status = 'done' AND t.completed_at IS NOT NULL THEN t.completed_at
+  ELSE COALESCE({_entry_after_last_move(STATUS_KINDS_SQL, f"({_DEFINITE})")},
+    {_entry_after_last_move(f"({_DEFINITE})", STATUS_KINDS_SQL)},
     (SELECT MAX(created_at) FROM task_events WHERE task_id = t.id))
   END"""
 
