@@ -199,8 +199,9 @@ NOTES = (
     "columns; the rest is splitting, de-duplicating, decoding and spreading payloads. "
     "`events(payload=False)` skips the payloads.",
     "- `status_intervals`, `cumulative_flow`, `throughput`, `cycle_times`, `aging_wip` and "
-    "`tasks` share one replay; about half of it is the SQL that reads the status events "
-    "(SQLite decodes only the `status` of `created`/`status` payloads).",
+    "`tasks` share one replay, the store's engine (`kanban_widget/store/replay.py`); about "
+    "half of it is the SQL that reads the status events (SQLite decodes the payload status "
+    "only of the kinds whose payload can name one).",
     "- Several hundred MB of short-lived allocations per `events` call cost page faults "
     "(system time). With glibc told to keep freed memory "
     "(`MALLOC_MMAP_THRESHOLD_=1000000000 MALLOC_TRIM_THRESHOLD_=1000000000`) `events` ran "

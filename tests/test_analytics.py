@@ -33,7 +33,7 @@ def spells(frame: pd.DataFrame, task_id: str) -> list[tuple]:
 
 def test_intervals_dtypes_and_order(history_board):
     frame = analytics.status_intervals(history_board)
-    assert list(frame.columns) == ["task_id", "status", "start", "end", "duration"]
+    assert list(frame.columns) == ["task_id", "status", "start", "end", "duration", "inferred"]
     assert str(frame["start"].dtype) == NS_UTC and str(frame["end"].dtype) == NS_UTC
     assert str(frame["duration"].dtype) == NS
     assert frame["task_id"].tolist() == sorted(frame["task_id"].tolist())
@@ -118,11 +118,17 @@ def test_intervals_filters(history_board):
         history_board, assignee="(unassigned)")["task_id"])) == ["t_d", "t_f"]
 
 
+def test_assignee_filter_matches_as_latest_hermes_stores_names(history_board):
+    # Assignees are stored lower-cased (latest Hermes' profile names): any casing finds them.
+    assert sorted(set(analytics.status_intervals(history_board, assignee="ALICE")["task_id"])) \
+        == ["t_a", "t_c", "t_g"]
+
+
 def test_created_event_status_wins_over_first_status_event(tmp_path):
     from analytics_fixtures import BoardWriter
 
     w = BoardWriter(tmp_path / "kanban.db")
-    w.task("t_1", at(0), "running")
+    w.task("t_1", at(0), "ready")
     w.event("t_1", "created", at(0, 1), {"status": "todo"})
     w.event("t_1", "promoted", at(0, 2))
     w.event("t_1", "claimed", at(0, 3))

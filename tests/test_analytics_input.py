@@ -44,7 +44,7 @@ def test_empty_board_events(empty_board):
 def test_empty_board_intervals_and_flow(empty_board):
     intervals = analytics.status_intervals(empty_board)
     assert intervals.empty
-    assert intervals.dtypes.astype(str).tolist()[2:] == [NS_UTC, NS_UTC, NS]
+    assert intervals.dtypes.astype(str).tolist()[2:] == [NS_UTC, NS_UTC, NS, "bool"]
     flow = analytics.cumulative_flow(empty_board)
     assert flow.empty and str(flow.index.dtype) == NS_UTC
     assert list(flow.columns) == list(analytics.STATUSES)
@@ -99,6 +99,29 @@ def test_sqlite_but_not_a_board(tmp_path):
     with pytest.raises(ValueError, match="other.db.*not a kanban board"):
         analytics.cumulative_flow(path)
     assert path.read_bytes() == before
+
+
+def test_analytics_errors_are_kanban_errors(tmp_path):
+    """Each failure is a KanbanError, and still the standard error it always was."""
+    from kanban_widget import KanbanError
+    from kanban_widget.store import NotAKanbanDatabase, ValidationError
+
+    with pytest.raises(KanbanError) as missing:
+        analytics.tasks(tmp_path / "nope.db")
+    assert isinstance(missing.value, FileNotFoundError)
+    assert isinstance(missing.value, analytics.BoardNotFound)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a database " * 100)
+    with pytest.raises(NotAKanbanDatabase) as foreign:
+        analytics.events(notes)
+    assert isinstance(foreign.value, ValueError)
+    assert isinstance(foreign.value, analytics.UnreadableBoard)
+    board = write_history_board(tmp_path / "kanban.db")
+    for call in (lambda: analytics.events(board, since="soonish"),
+                 lambda: analytics.throughput(board, freq="fortnightly-ish")):
+        with pytest.raises(ValidationError) as bad:
+            call()
+        assert isinstance(bad.value, ValueError)
 
 
 def test_wrong_src_type():

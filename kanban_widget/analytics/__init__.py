@@ -13,13 +13,17 @@ Times are ``datetime64[ns, UTC]`` and durations ``timedelta64[ns]``. Statuses ar
 from ``task_events`` (see ``status_intervals``); event kinds use their current names
 (``ready`` reads as ``promoted``, ``priority`` as ``reprioritized``, ``spawn_auto_blocked``
 as ``gave_up``).
+
+Errors are ``KanbanError``s: ``BoardNotFound`` (also a ``FileNotFoundError``) for a missing
+file, ``UnreadableBoard`` (a ``NotAKanbanDatabase``, also a ``ValueError``) for a file that is
+not a kanban board, ``ValidationError`` (also a ``ValueError``) for a bad argument.
 """
 
 from ._events import events
 from ._flow import WIP_STATUSES, aging_wip, cumulative_flow, cycle_times, throughput
 from ._plots import (plot_aging_wip, plot_cumulative_flow, plot_cycle_times, plot_lanes,
                      plot_throughput)
-from ._source import STATUSES
+from ._source import STATUSES, BoardNotFound, UnreadableBoard
 from ._tasks import UNASSIGNED, lanes, progress, status_intervals, tasks
 
 __all__ = [
@@ -27,5 +31,5 @@ __all__ = [
     "cumulative_flow", "cycle_times", "aging_wip",
     "plot_cumulative_flow", "plot_throughput", "plot_cycle_times", "plot_aging_wip",
     "plot_lanes",
-    "STATUSES", "WIP_STATUSES", "UNASSIGNED",
+    "STATUSES", "WIP_STATUSES", "UNASSIGNED", "BoardNotFound", "UnreadableBoard",
 ]

@@ -10,6 +10,7 @@ from typing import Iterable, Optional, Union
 import numpy as np
 import pandas as pd
 
+from ..store.vocabulary import KIND_SQL
 from ._source import (TEXT, EVENT_ALIASES, event_task_filter, fetch_columns, open_board, text,
                       to_epoch, utc)
 
@@ -17,9 +18,7 @@ from ._source import (TEXT, EVENT_ALIASES, event_task_filter, fetch_columns, ope
 #: far less than one call per payload, and a bad chunk falls back to one call each.
 _CHUNK = 4096
 
-#: SQL reporting old event names under their current ones.
-_KIND_SQL = "CASE kind " + " ".join(
-    f"WHEN '{old}' THEN '{new}'" for old, new in EVENT_ALIASES.items()) + " ELSE kind END"
+_KIND_SQL = KIND_SQL  # old event names reported under their current ones
 
 
 def events(src, *, since=None, kinds: Union[str, Iterable[str], None] = None,
@@ -47,7 +46,8 @@ def events(src, *, since=None, kinds: Union[str, Iterable[str], None] = None,
     :param payload: False leaves payloads out (no ``payload`` or ``payload.*`` columns): on
         a board of a million events that takes about a third of the time.
 
-    Raises FileNotFoundError / ValueError when ``src`` is not a kanban board.
+    Raises BoardNotFound / UnreadableBoard (KanbanErrors; also FileNotFoundError /
+    ValueError) when ``src`` is not a kanban board.
     """
     if not payload:
         return _events_without_payload(src, since, kinds, tenant, assignee)

@@ -10,6 +10,7 @@ from pandas.tseries.frequencies import to_offset
 from pandas.tseries.offsets import Tick
 
 from ._replay import History, load_history, per_task_times
+from ..store.errors import ValidationError
 from ._source import NO_TIME, durations, open_board, text, to_timestamp, utc
 from ._tasks import lead_and_cycle
 
@@ -32,7 +33,8 @@ def throughput(src, freq: str = "D", *, tenant: Optional[str] = None,
     :param tenant: count only tasks in this tenant.
     :param assignee: count only tasks now assigned to this profile.
 
-    Raises FileNotFoundError / ValueError when ``src`` is not a kanban board.
+    Raises BoardNotFound / UnreadableBoard (KanbanErrors; also FileNotFoundError /
+    ValueError) when ``src`` is not a kanban board.
     """
     offset = _offset(freq)
     with open_board(src) as board:
@@ -63,7 +65,8 @@ def cumulative_flow(src, freq: str = "D", *, tenant: Optional[str] = None,
     :param tenant: count only tasks in this tenant.
     :param assignee: count only tasks now assigned to this profile.
 
-    Raises FileNotFoundError / ValueError when ``src`` is not a kanban board.
+    Raises BoardNotFound / UnreadableBoard (KanbanErrors; also FileNotFoundError /
+    ValueError) when ``src`` is not a kanban board.
     """
     offset = _offset(freq)
     with open_board(src) as board:
@@ -91,7 +94,7 @@ def _offset(freq):
     try:
         return to_offset(freq)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"freq={freq!r} is not a pandas frequency: try 'D', 'W', 'h' or 'MS'"
+        raise ValidationError(f"freq={freq!r} is not a pandas frequency: try 'D', 'W', 'h' or 'MS'"
                          ) from exc
 
 
@@ -135,7 +138,8 @@ def cycle_times(src, *, tenant: Optional[str] = None,
     :param tenant: keep only tasks in this tenant.
     :param assignee: keep only tasks now assigned to this profile.
 
-    Raises FileNotFoundError / ValueError when ``src`` is not a kanban board.
+    Raises BoardNotFound / UnreadableBoard (KanbanErrors; also FileNotFoundError /
+    ValueError) when ``src`` is not a kanban board.
     """
     return done_and_cycle(src, tenant, assignee)["cycle_time"]
 
@@ -155,7 +159,8 @@ def aging_wip(src, *, now=None, tenant: Optional[str] = None,
     :param tenant: keep only tasks in this tenant.
     :param assignee: keep only tasks now assigned to this profile.
 
-    Raises FileNotFoundError / ValueError when ``src`` is not a kanban board.
+    Raises BoardNotFound / UnreadableBoard (KanbanErrors; also FileNotFoundError /
+    ValueError) when ``src`` is not a kanban board.
     """
     now_ns = (pd.Timestamp.now(tz="UTC").value if now is None
               else _instant_ns(now))

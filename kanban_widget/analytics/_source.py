@@ -8,23 +8,26 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Optional, Sequence
+from typing import Iterator, Optional
 
 import numpy as np
 import pandas as pd
 
 from ..store.boardfile import connect
+from ..store._columns import fetch_columns  # noqa: F401  (re-exported for the views)
+from ..store.errors import KanbanError, NotAKanbanDatabase, ValidationError
+from ..store.vocabulary import EVENT_ALIASES, STATUSES, normalize_assignee, status_order  # noqa: F401
 
-#: Every status the store knows, in board order. Boards may hold others; those come after.
-STATUSES = ("triage", "todo", "scheduled", "ready", "running", "blocked", "review", "done",
-            "archived")
+class BoardNotFound(KanbanError, FileNotFoundError):
+    """There is no file at the path analytics was given."""
 
-#: Event kinds renamed by later Hermes versions; every read reports the new name.
-EVENT_ALIASES = {"ready": "promoted", "priority": "reprioritized", "spawn_auto_blocked": "gave_up"}
+
+class UnreadableBoard(NotAKanbanDatabase, ValueError):
+    """The file is not a SQLite kanban board, or cannot be opened read-only."""
+
 
 #: The lane (and ``assignee=`` filter value) of tasks with no assignee.
 UNASSIGNED = "(unassigned)"
@@ -36,8 +39,6 @@ TEXT = pd.Series(["x"]).dtype
 #: The columns without which a ``tasks`` table is not a kanban board.
 _CORE_TASK_COLUMNS = {"id", "title", "status", "created_at"}
 _CORE_EVENT_COLUMNS = {"id", "task_id", "kind", "created_at"}
-#: A separator that cannot appear in valid JSON text or in sane ids and kinds.
-_SEP = "\x1f"
 
 
 @dataclass(frozen=True)
@@ -69,19 +70,20 @@ def resolve_path(src) -> Path:
 def open_board(src) -> Iterator[Board]:
     """Open ``src`` read-only and check it is a kanban board; close it afterwards.
 
-    Raises FileNotFoundError when the file does not exist and ValueError when it is not a
-    SQLite kanban board, each naming the path.
+    Raises BoardNotFound (a KanbanError and FileNotFoundError) when the file does not exist
+    and UnreadableBoard (a NotAKanbanDatabase and ValueError) when it is not a SQLite kanban
+    board, each naming the path.
     """
     path = resolve_path(src)
     if not path.is_file():
-        raise FileNotFoundError(
+        raise BoardNotFound(
             f"no kanban board at {str(path)!r}: check the path, or create a board there with "
             "Store(path) or `kanban-widget init`")
     # Read-only: analytics must never create, migrate or lock a board for writing.
     try:
         conn, _live = connect(path.resolve(), read_only=True, timeout=5.0)
     except sqlite3.Error as exc:
-        raise ValueError(f"cannot open {str(path)!r} read-only: {exc}") from exc
+        raise UnreadableBoard(f"cannot open {str(path)!r} read-only: {exc}") from exc
     try:
         conn.execute("PRAGMA query_only = ON")
         board = _inspect(conn, path)
@@ -99,12 +101,12 @@ def _inspect(conn: sqlite3.Connection, path: Path) -> Board:
     except sqlite3.OperationalError:
         raise                       # a SQLite file we could not read now (locked, no access)
     except sqlite3.DatabaseError as exc:
-        raise ValueError(f"{str(path)!r} is not a SQLite database ({exc}); "
+        raise UnreadableBoard(f"{str(path)!r} is not a SQLite database ({exc}); "
                          "point analytics at a kanban.db file") from exc
     task_cols = {r[1] for r in conn.execute("PRAGMA table_info(tasks)")}
     event_cols = {r[1] for r in conn.execute("PRAGMA table_info(task_events)")}
     if not (_CORE_TASK_COLUMNS <= task_cols and _CORE_EVENT_COLUMNS <= event_cols):
-        raise ValueError(
+        raise UnreadableBoard(
             f"{str(path)!r} is a SQLite file but not a kanban board (it needs the tables "
             "'tasks' and 'task_events'); point analytics at a kanban.db file")
     return Board(conn, path, frozenset(task_cols), frozenset(tables))
@@ -124,8 +126,9 @@ def task_filter(board: Board, tenant: Optional[str], assignee: Optional[str],
         if assignee == UNASSIGNED:
             where.append(f"{board.col('assignee', alias)} IS NULL")
         else:
-            where.append(f"{board.col('assignee', alias)} = ?")
-            params.append(assignee)
+            # As stored by latest Hermes and by us (lower-cased), or exactly as given.
+            where.append(f"{board.col('assignee', alias)} IN (?, ?)")
+            params += [assignee, normalize_assignee(assignee) or assignee]
     return where, params
 
 
@@ -136,62 +139,6 @@ def event_task_filter(board: Board, tenant: Optional[str],
     if not where:
         return [], []
     return [f"task_id IN (SELECT f.id FROM tasks f WHERE {' AND '.join(where)})"], params
-
-
-def fetch_columns(conn: sqlite3.Connection, select_sql: str, columns: Sequence[tuple[str, str]],
-                  params: Sequence = ()) -> list:
-    """Fetch the result of ``select_sql`` column by column: int64 arrays and lists of str.
-
-    ``columns`` names each output column of ``select_sql`` with its kind, ``"int"`` (never
-    NULL) or ``"text"`` (NULL comes back as ``""``). A million rows through ``fetchall`` cost
-    seconds in tuple building; one ``group_concat`` per column, split in C, costs a fraction.
-    All aggregates run over the same scan, so the columns stay aligned row for row. When a
-    value would break the split (a separator inside a text), it falls back to ``fetchall``.
-    """
-    parts = ["COUNT(*)"]
-    for name, kind in columns:
-        if kind == "int":
-            parts.append(f"group_concat(CAST(q.{name} AS INTEGER), ',')")
-        else:
-            # The separator as a literal, not char(31): SQLite evaluates a function call in
-            # the separator for every row, which cost about 0.1 s per million rows per column.
-            parts.append(f"group_concat(COALESCE(q.{name}, ''), '{_SEP}')")
-    row = conn.execute(f"SELECT {', '.join(parts)} FROM ({select_sql}) AS q", params).fetchone()
-    n = row[0]
-    out: list = []
-    for (_, kind), joined in zip(columns, row[1:]):
-        values = _split(joined, kind, n)
-        if values is None:
-            return _fetch_rows(conn, select_sql, columns, params)
-        out.append(values)
-    return out
-
-
-def _split(joined: Optional[str], kind: str, n: int):
-    if n == 0 or joined is None:
-        return np.empty(0, dtype=np.int64) if kind == "int" else []
-    if kind == "int":
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")
-            try:
-                values = np.fromstring(joined, dtype=np.int64, sep=",")
-            except (ValueError, DeprecationWarning):
-                return None
-    else:
-        values = joined.split(_SEP)
-    return values if len(values) == n else None
-
-
-def _fetch_rows(conn, select_sql, columns, params) -> list:
-    names = ", ".join(f"q.{name}" for name, _ in columns)
-    rows = conn.execute(f"SELECT {names} FROM ({select_sql}) AS q", params).fetchall()
-    out: list = []
-    for i, (_, kind) in enumerate(columns):
-        if kind == "int":
-            out.append(np.array([r[i] for r in rows], dtype=np.int64).reshape(-1))
-        else:
-            out.append(["" if r[i] is None else str(r[i]) for r in rows])
-    return out
 
 
 #: Marks a missing time in int64 seconds arrays (NaT once converted).
@@ -225,7 +172,8 @@ def text(values, index=None, name=None) -> pd.Series:
 
 def to_timestamp(when, what: str) -> pd.Timestamp:
     """A UTC ``pd.Timestamp`` (ns) for a time given as Unix seconds or as anything
-    ``pd.Timestamp`` reads (naive times are UTC). Raises ValueError naming ``what``."""
+    ``pd.Timestamp`` reads (naive times are UTC). Raises ValidationError (a KanbanError and
+    ValueError) naming ``what``."""
     if isinstance(when, (int, float, np.integer, np.floating)) and not isinstance(when, bool):
         if isinstance(when, (int, np.integer)):
             return pd.Timestamp(int(when) * 1_000_000_000, unit="ns", tz="UTC")
@@ -233,10 +181,10 @@ def to_timestamp(when, what: str) -> pd.Timestamp:
     try:
         stamp = pd.Timestamp(when)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"{what}={when!r} is not a time: give a datetime, a Timestamp, an ISO "
+        raise ValidationError(f"{what}={when!r} is not a time: give a datetime, a Timestamp, an ISO "
                          "string or Unix seconds") from exc
     if stamp is pd.NaT:
-        raise ValueError(f"{what} must be a time, not NaT")
+        raise ValidationError(f"{what} must be a time, not NaT")
     if stamp.tzinfo is None:
         stamp = stamp.tz_localize("UTC")
     return stamp.tz_convert("UTC").as_unit("ns")
@@ -245,9 +193,3 @@ def to_timestamp(when, what: str) -> pd.Timestamp:
 def to_epoch(when, what: str) -> float:
     """Unix seconds (fractional if need be) for ``when``, read as ``to_timestamp`` does."""
     return to_timestamp(when, what).value / 1e9
-
-
-def status_order(found) -> list[str]:
-    """Known statuses in board order, then any others found on the board, sorted."""
-    extra = sorted({s for s in found if s not in STATUSES})
-    return list(STATUSES) + extra

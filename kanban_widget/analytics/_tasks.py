@@ -28,7 +28,8 @@ def tasks(src, *, tenant: Optional[str] = None, assignee: Optional[str] = None) 
     :param tenant: keep only tasks in this tenant.
     :param assignee: keep only tasks assigned to this profile (``"(unassigned)"`` for none).
 
-    Raises FileNotFoundError / ValueError when ``src`` is not a kanban board.
+    Raises BoardNotFound / UnreadableBoard (KanbanErrors; also FileNotFoundError /
+    ValueError) when ``src`` is not a kanban board.
     """
     with open_board(src) as board:
         where, params = task_filter(board, tenant, assignee)
@@ -97,15 +98,24 @@ def status_intervals(src, *, tenant: Optional[str] = None,
     """One row per spell of a task in a status, sorted by task id, then start.
 
     Columns: ``task_id``, ``status``, ``start``, ``end`` (``datetime64[ns, UTC]``; ``end`` is
-    NaT while the spell is current) and ``duration`` (``timedelta64[ns]``, NaT while current).
+    NaT while the spell is current), ``duration`` (``timedelta64[ns]``, NaT while current) and
+    ``inferred`` (bool: no event of the task records the spell's start).
     A spell ends when an event moves the task to another status; events that leave the status
     unchanged do not split a spell. Two changes in the same second give a spell of zero length.
+
+    The history is replayed by the store's one engine (``kanban_widget.store.replay``), which
+    knows every Hermes event kind per version. Inferred spells are those Hermes makes without
+    an event (a ready child sent back to todo by a link to an unfinished parent), a start
+    synthesised for a task whose ``created`` event is gone, and the closing spell added when
+    the log cannot explain a task's current status (it starts at the task's last event), so
+    the last spell of every task is its real status.
 
     :param src: a ``Store`` or the path of a kanban.db file.
     :param tenant: keep only tasks in this tenant.
     :param assignee: keep only tasks now assigned to this profile (``"(unassigned)"`` for none).
 
-    Raises FileNotFoundError / ValueError when ``src`` is not a kanban board.
+    Raises BoardNotFound / UnreadableBoard (KanbanErrors; also FileNotFoundError /
+    ValueError) when ``src`` is not a kanban board.
     """
     with open_board(src) as board:
         h = load_history(board, tenant, assignee)
@@ -117,6 +127,7 @@ def status_intervals(src, *, tenant: Optional[str] = None,
         "start": utc(h.start),
         "end": utc(h.end),
         "duration": durations(length),
+        "inferred": h.inferred,
     })
 
 
@@ -129,7 +140,8 @@ def progress(src) -> pd.DataFrame:
 
     :param src: a ``Store`` or the path of a kanban.db file.
 
-    Raises FileNotFoundError / ValueError when ``src`` is not a kanban board.
+    Raises BoardNotFound / UnreadableBoard (KanbanErrors; also FileNotFoundError /
+    ValueError) when ``src`` is not a kanban board.
     """
     with open_board(src) as board:
         rows = []
@@ -155,7 +167,8 @@ def lanes(src, *, tenant: Optional[str] = None) -> pd.DataFrame:
     :param src: a ``Store`` or the path of a kanban.db file.
     :param tenant: count only tasks in this tenant.
 
-    Raises FileNotFoundError / ValueError when ``src`` is not a kanban board.
+    Raises BoardNotFound / UnreadableBoard (KanbanErrors; also FileNotFoundError /
+    ValueError) when ``src`` is not a kanban board.
     """
     with open_board(src) as board:
         where, params = task_filter(board, tenant, None)

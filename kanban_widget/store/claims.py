@@ -6,6 +6,7 @@ from typing import Any, Callable, Optional
 
 from .models import DispatchResult, Task
 from .tasks import DEFAULT_CLAIM_TTL, claimer_id
+from .vocabulary import card_order_sql, open_parent_sql
 
 DEFAULT_FAILURE_LIMIT = 5
 
@@ -103,9 +104,12 @@ class ClaimVerbs:
                 (result.auto_blocked if gave_up else result.failed).append(task.id)
                 continue
             with self.atomic() as conn:
+                # v1's counter resets on a successful spawn; latest's does not (it resets on
+                # completion, unblock, reassignment), so only v1's is cleared here.
                 conn.execute(
-                    "UPDATE tasks SET spawn_failures = 0, last_spawn_error = NULL, "
-                    "worker_pid = COALESCE(?, worker_pid) WHERE id = ?",
+                    "UPDATE tasks SET worker_pid = COALESCE(?, worker_pid)"
+                    + (", spawn_failures = 0, last_spawn_error = NULL"
+                       if "spawn_failures" in self._task_columns() else "") + " WHERE id = ?",
                     (pid if isinstance(pid, int) and not isinstance(pid, bool) else None, task.id))
                 if isinstance(pid, int) and not isinstance(pid, bool):
                     self._event(task.id, "spawned", {"pid": pid})
@@ -115,17 +119,18 @@ class ClaimVerbs:
     def _record_spawn_failure(self, task: Task, exc: Exception, limit: int) -> bool:
         error = f"{type(exc).__name__}: {exc}"[:500]
         with self.atomic() as conn:
+            pairs = self._failure_columns()
             row = conn.execute(
-                "SELECT spawn_failures FROM tasks WHERE id = ? AND status = 'running' "
+                f"SELECT {pairs[0][0]} FROM tasks WHERE id = ? AND status = 'running' "
                 "AND claim_lock IS ?", (task.id, task.claim_lock)).fetchone()
             if row is None:
                 return False  # it moved on meanwhile (perhaps by the spawn itself): leave it be
             failures = (row[0] or 0) + 1
             gave_up = failures >= limit
             self._set_status(task.id, "blocked" if gave_up else "ready")
-            conn.execute(
-                "UPDATE tasks SET spawn_failures = ?, last_spawn_error = ? WHERE id = ?",
-                (failures, error, task.id))
+            sets = ", ".join(f"{count} = ?, {error_col} = ?" for count, error_col in pairs)
+            conn.execute(f"UPDATE tasks SET {sets} WHERE id = ?",
+                         [v for _ in pairs for v in (failures, error)] + [task.id])
             if gave_up:
                 self._event(task.id, "gave_up", {"failures": failures, "error": error})
             else:
@@ -139,21 +144,19 @@ class ClaimVerbs:
         with self.reading() as conn:
             now = self._now()
             reclaimable = conn.execute(
-                "SELECT id, EXISTS (SELECT 1 FROM task_links l JOIN tasks p ON p.id = l.parent_id "
-                "WHERE l.child_id = tasks.id AND p.status NOT IN ('done', 'archived')) "
+                f"SELECT id, {open_parent_sql('tasks.id')} "
                 "FROM tasks WHERE status = 'running' AND claim_expires IS NOT NULL "
                 "AND claim_expires < ? ORDER BY id", (now,)).fetchall()
             result.reclaimed = [r[0] for r in reclaimable]
             result.promoted = [r[0] for r in conn.execute(
-                "SELECT id FROM tasks WHERE status = 'todo' AND NOT EXISTS ("
-                "SELECT 1 FROM task_links l JOIN tasks p ON p.id = l.parent_id "
-                "WHERE l.child_id = tasks.id AND p.status NOT IN ('done', 'archived')) ORDER BY id")]
+                f"SELECT id FROM tasks WHERE status = 'todo' AND NOT {open_parent_sql('tasks.id')}"
+                " ORDER BY id")]
             would_be_ready = {r[0] for r in reclaimable if not r[1]} | set(result.promoted)
             marks = ",".join("?" * len(would_be_ready))
             rows = conn.execute(
                 "SELECT id, assignee, claim_lock, status FROM tasks WHERE "
                 f"(status = 'ready' AND claim_lock IS NULL) OR id IN ({marks or 'NULL'}) "
-                "ORDER BY COALESCE(priority, 0) DESC, created_at ASC, id ASC",
+                f"ORDER BY {card_order_sql()}",
                 list(would_be_ready)).fetchall()
         for row in rows:
             if max_spawn is not None and len(result.spawned) >= max_spawn:

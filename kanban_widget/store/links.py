@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .errors import CycleError, ValidationError
-from .models import SATISFIED
+from .vocabulary import SATISFIED
 
 
 class LinkVerbs:
@@ -40,9 +40,14 @@ class LinkVerbs:
             conn.execute(
                 "INSERT INTO task_links (parent_id, child_id) VALUES (?, ?)", (parent_id, child_id))
             self._event(child_id, "linked", {"parent": parent_id, "child": child_id})
-            if statuses[parent_id] not in SATISFIED and statuses[child_id] == "ready":
-                self._set_status(child_id, "todo")
-                self._event(child_id, "status", {"status": "todo"})
+            if statuses[child_id] == "ready" and statuses[parent_id] != "done":
+                if statuses[parent_id] in SATISFIED:
+                    # An archived parent: the child stays ready. Hermes demotes it and (latest)
+                    # promotes it again at once; the same ``promoted`` keeps the two logs alike.
+                    self._event(child_id, "promoted")
+                else:
+                    self._set_status(child_id, "todo")
+                    self._event(child_id, "status", {"status": "todo"})
             return True
 
     def unlink_tasks(self, parent_id: str, child_id: str) -> bool:

@@ -6,17 +6,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any, Optional
 
-#: Every status the store knows, in board order. Boards may hold others; those are kept as-is.
-STATUSES = ("triage", "todo", "scheduled", "ready", "running", "blocked", "review", "done", "archived")
-
-#: The columns a board always shows, in order (``archived`` only on request).
-BOARD_COLUMNS = ("triage", "todo", "scheduled", "ready", "running", "blocked", "review", "done")
-
-#: Statuses that satisfy a dependency: a child waits for parents until each is in one of these.
-SATISFIED = ("done", "archived")
-
-#: Event kinds renamed by later Hermes versions: every read reports the new name.
-EVENT_ALIASES = {"ready": "promoted", "priority": "reprioritized", "spawn_auto_blocked": "gave_up"}
+from .vocabulary import BOARD_COLUMNS, EVENT_ALIASES, SATISFIED, STATUSES  # noqa: F401  (re-exported)
+from .schema import RENAMED_BY_LATEST
 
 #: The columns of Hermes v1's ``tasks`` table that :class:`Task` has fields for.
 TASK_FIELDS = (
@@ -48,9 +39,9 @@ class Task:
     tenant: Optional[str] = None
     result: Optional[str] = None
     idempotency_key: Optional[str] = None
-    spawn_failures: int = 0
+    spawn_failures: int = 0             # latest Hermes' consecutive_failures where it exists
     worker_pid: Optional[int] = None
-    last_spawn_error: Optional[str] = None
+    last_spawn_error: Optional[str] = None  # latest Hermes' last_failure_error where it exists
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -58,6 +49,11 @@ class Task:
         """Build a task from a ``sqlite3.Row`` of ``SELECT * FROM tasks`` (any Hermes version)."""
         data = dict(zip(row.keys(), tuple(row)))
         known = {k: data.pop(k) for k in TASK_FIELDS if k in data}
+        # On a board latest Hermes created or migrated, its own counter and error are the
+        # live ones (the v1 columns, if any, are no longer updated by it).
+        for old, new in RENAMED_BY_LATEST.items():
+            if new in data:
+                known[old] = data[new]
         known["priority"] = known.get("priority") or 0  # v0 allows NULL priority
         known["spawn_failures"] = known.get("spawn_failures") or 0
         known["workspace_kind"] = known.get("workspace_kind") or "scratch"

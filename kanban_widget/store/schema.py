@@ -39,6 +39,11 @@ TASK_COLUMNS = (
 #: (A column added by ALTER TABLE cannot be a PRIMARY KEY and needs a default when NOT NULL.)
 ADDABLE_COLUMNS = {name: decl for name, decl in TASK_COLUMNS if "PRIMARY KEY" not in decl}
 
+#: v1 columns latest Hermes replaced (its failure counter and error): on a board latest has
+#: created or migrated (it has the new column), the old one is never added back.
+RENAMED_BY_LATEST = {"spawn_failures": "consecutive_failures",
+                     "last_spawn_error": "last_failure_error"}
+
 TABLES_DDL = (
     "CREATE TABLE IF NOT EXISTS tasks (\n    "
     + ",\n    ".join(f"{name} {decl}" for name, decl in TASK_COLUMNS)
@@ -163,7 +168,7 @@ def missing_parts(tables: dict) -> list[str]:
     statements += [
         f"ALTER TABLE tasks ADD COLUMN {name} {decl}"
         for name, decl in ADDABLE_COLUMNS.items()
-        if name not in have
+        if name not in have and RENAMED_BY_LATEST.get(name) not in have
     ]
     return statements
 

@@ -4,21 +4,40 @@ from __future__ import annotations
 
 from typing import Iterable, Optional
 
-from .models import BOARD_COLUMNS, TASK_FIELDS, BoardSnapshot
+from .models import TASK_FIELDS, BoardSnapshot
+from .schema import RENAMED_BY_LATEST
+from .vocabulary import (BOARD_COLUMNS, CONDITIONAL_KINDS, STATUS_KINDS, STATUS_KINDS_SQL, card_order_sql,
+                         event_target_sql)
 
-#: Event kinds that change a task's status (old names included): the latest one dates the
-#: card's entry into its current column.
-STATUS_EVENT_KINDS = (
-    "created", "promoted", "ready", "claimed", "completed", "blocked", "gave_up",
-    "spawn_auto_blocked", "unblocked", "reclaimed", "crashed", "spawn_failed", "archived", "status",
-)
+_TARGET = {alias: event_target_sql(alias) for alias in ("e", "x")}
+_DEFINITE = ", ".join(f"'{k}'" for k, spec in STATUS_KINDS.items() if not spec.only_from)
+_CONDITIONAL = ", ".join(f"'{k}'" for k in CONDITIONAL_KINDS)
 
-_KINDS = ", ".join(f"'{k}'" for k in STATUS_EVENT_KINDS)
 
-# When the task entered its status: the latest status-changing event; for a completed task its
-# completion time, which saves reading the events of most of a mature board.
+def _entry_after_last_move(moves: str, entries: str) -> str:
+    """SQL: the first event of ``entries`` leading to the task's status after (in time, then
+    id order) the last event of ``moves`` leading elsewhere, preferring kinds that always
+    apply."""
+    return f"""(SELECT e.created_at FROM task_events e
+      WHERE e.task_id = t.id AND e.kind IN {entries} AND {_TARGET["e"]} = t.status
+        AND (e.created_at, e.id) > (
+          SELECT x.created_at, x.id FROM task_events x
+            WHERE x.task_id = t.id AND x.kind IN {moves} AND {_TARGET["x"]} != t.status
+          UNION ALL SELECT -1, -1 ORDER BY 1 DESC, 2 DESC LIMIT 1)
+      ORDER BY e.kind IN ({_CONDITIONAL}), e.created_at, e.id LIMIT 1)"""
+
+
+# When the task entered its status, as the replay engine (``replay.py``) dates its last spell.
+# Kinds that may have changed nothing (``linked``, ``claim_rejected``, v1's ``spawn_failed``…)
+# first count as moves away: the first definite entry after the last move of any kind; else
+# the first entry of any kind after the last definite move away; else the task's last event
+# (where the engine closes a history it cannot explain). For a completed task, its completion time, which saves reading
+# the events of most of a mature board. A test pins this to the engine on random Hermes, store
+# and mixed boards.
 _SINCE = f"""CASE WHEN t.status = 'done' AND t.completed_at IS NOT NULL THEN t.completed_at
-  ELSE (SELECT MAX(created_at) FROM task_events e WHERE e.task_id = t.id AND e.kind IN ({_KINDS}))
+  ELSE COALESCE({_entry_after_last_move(STATUS_KINDS_SQL, f"({_DEFINITE})")},
+    {_entry_after_last_move(f"({_DEFINITE})", STATUS_KINDS_SQL)},
+    (SELECT MAX(created_at) FROM task_events WHERE task_id = t.id))
   END"""
 
 # A few cards (a patch): correlated subqueries, each an index lookup per card.
@@ -62,7 +81,7 @@ def _link_counts(rows) -> tuple[dict, dict]:
     return parents, children
 
 
-_ORDER = " ORDER BY COALESCE(t.priority, 0) DESC, t.created_at ASC, t.id ASC"
+_ORDER = " ORDER BY " + card_order_sql("t")
 _N_DERIVED = 6
 _DEFAULTS = {name: None for name in TASK_FIELDS}
 _DEFAULTS.update(priority=0, spawn_failures=0, workspace_kind="scratch")
@@ -81,6 +100,8 @@ def cards_from_cursor(cursor, aggregates: Optional[tuple] = None) -> list[dict]:
     names = [d[0] for d in cursor.description][:-n_derived]
     n = len(names)
     missing = {k: v for k, v in _DEFAULTS.items() if k not in names}
+    # latest Hermes' live failure counter and error, where the board has them (as Task does).
+    live = [(old, new) for old, new in RENAMED_BY_LATEST.items() if new in names]
     parents_of, children_of, comments_of = aggregates or ({}, {}, {})
     no_children = (0, 0, 0)
     cards = []
@@ -98,6 +119,8 @@ def cards_from_cursor(cursor, aggregates: Optional[tuple] = None) -> list[dict]:
             comments = comments_of.get(task_id, 0)
         if card["priority"] is None:
             card["priority"] = 0  # nullable in old Hermes schemas
+        for old, new in live:
+            card[old] = card[new]
         if card.get("spawn_failures") is None:
             card["spawn_failures"] = 0
         if not card["workspace_kind"]:

@@ -13,7 +13,9 @@ import os
 from typing import Iterable, Optional
 
 from .errors import InvalidTransition, TaskNotFound, TaskRunning, ValidationError
-from .models import SATISFIED, STATUSES, Comment, Event, Task
+from .models import Comment, Event, Task
+from .vocabulary import (SATISFIED, SATISFIED_SQL, STATUSES, card_order_sql, normalize_assignee,
+                         open_parent_sql)
 
 WORKSPACE_KINDS = ("scratch", "worktree", "dir")
 DEFAULT_CLAIM_TTL = 900
@@ -55,6 +57,7 @@ class TaskVerbs:
         """Tasks ordered by priority (highest first), then age, then id.
 
         Archived tasks are left out unless ``include_archived`` or ``status="archived"``.
+        ``assignee`` matches as latest Hermes stores it (lower-cased) or exactly as given.
         Raises ValidationError for an unknown ``status``.
         """
         where, params = [], []
@@ -65,14 +68,16 @@ class TaskVerbs:
             params.append(status)
         elif not include_archived:
             where.append("status != 'archived'")
-        for column, value in (("assignee", assignee), ("tenant", tenant)):
-            if value is not None:
-                where.append(f"{column} = ?")
-                params.append(value)
+        if assignee is not None:
+            where.append("assignee IN (?, ?)")
+            params += [assignee, normalize_assignee(assignee) or assignee]
+        if tenant is not None:
+            where.append("tenant = ?")
+            params.append(tenant)
         sql = "SELECT * FROM tasks"
         if where:
             sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY COALESCE(priority, 0) DESC, created_at ASC, id ASC"
+        sql += " ORDER BY " + card_order_sql()
         if limit is not None:
             sql += " LIMIT ?"
             params.append(int(limit))
@@ -121,7 +126,9 @@ class TaskVerbs:
         It starts in ``triage`` when ``triage`` is true, else in ``todo`` while any parent is
         not done (archived parents count as done), else in ``ready``. The task, its links and
         its ``created`` event are one transaction. With an ``idempotency_key`` already used by
-        a live task, that task's id is returned and nothing is written.
+        a live task, that task's id is returned and nothing is written. The assignee is stored
+        as latest Hermes stores profile names (stripped, lower-cased), so its
+        ``list_tasks(assignee=...)`` finds the task.
 
         Raises ValidationError for a blank title, a bad priority or workspace kind, or unknown
         parents (named in the message).
@@ -133,7 +140,9 @@ class TaskVerbs:
                 f"workspace_kind must be one of {', '.join(WORKSPACE_KINDS)}, not {workspace_kind!r}")
         if isinstance(parents, str):
             parents = [parents]  # one id, not an iterable of one-letter ids
-        assignee, tenant = assignee or None, tenant or None  # blank means none, as in update_task
+        # Blank means none, as in update_task; assignees are stored as latest Hermes' profile
+        # names, so its list_tasks(assignee=...) finds them.
+        assignee, tenant = normalize_assignee(assignee), tenant or None
         parent_ids = list(dict.fromkeys(p for p in parents if p))
         with self.atomic() as conn:
             if idempotency_key:
@@ -212,13 +221,15 @@ class TaskVerbs:
             edited = list(changes)
             if priority is not _UNSET and _clean_priority(priority) != task.priority:
                 changes["priority"] = _clean_priority(priority)
-            if assignee is not _UNSET and (assignee or None) != task.assignee:
+            if assignee is not _UNSET and normalize_assignee(assignee) != task.assignee:
                 self._check_reassignable(task)
-                changes["assignee"] = assignee or None
+                changes["assignee"] = normalize_assignee(assignee)
             if not changes:
                 return task
             sets = ", ".join(f"{name} = ?" for name in changes)
             self._conn.execute(f"UPDATE tasks SET {sets} WHERE id = ?", [*changes.values(), task_id])
+            if "assignee" in changes:
+                self._reset_failures(task_id)
             if edited:
                 self._event(task_id, "edited", {"fields": edited})
             if "assignee" in changes:
@@ -228,7 +239,8 @@ class TaskVerbs:
             return self._task(task_id)
 
     def assign_task(self, task_id: str, assignee: Optional[str]) -> bool:
-        """Hermes' ``assign_task``: set (or, with None, clear) the assignee.
+        """Hermes' ``assign_task``: set (or, with None, clear) the assignee, stored as a
+        latest Hermes profile name (stripped, lower-cased).
 
         Returns False for an unknown task. Raises TaskRunning when the task is running under a
         claim (reclaim it first).
@@ -238,8 +250,10 @@ class TaskVerbs:
             if task is None:
                 return False
             self._check_reassignable(task)
-            assignee = assignee or None  # blank means unassigned, as in update_task
+            assignee = normalize_assignee(assignee)  # blank means unassigned, as in update_task
             self._conn.execute("UPDATE tasks SET assignee = ? WHERE id = ?", (assignee, task_id))
+            if assignee != task.assignee:
+                self._reset_failures(task_id)
             self._event(task_id, "assigned", {"assignee": assignee})
             return True
 
@@ -291,6 +305,8 @@ class TaskVerbs:
     def _move_to_ready(self, task, status, reason, result, ttl):
         self._require_parents_done(task, "ready")
         self._set_status(task.id, "ready")
+        if task.status == "blocked":
+            self._reset_failures(task.id)
         self._event(task.id, "unblocked" if task.status == "blocked" else "status",
                     None if task.status == "blocked" else {"status": "ready"})
 
@@ -320,7 +336,7 @@ class TaskVerbs:
     def _require_parents_done(self, task: Task, target: str) -> None:
         row = self._conn.execute(
             "SELECT p.id, p.title, p.status FROM task_links l JOIN tasks p ON p.id = l.parent_id "
-            "WHERE l.child_id = ? AND p.status NOT IN ('done', 'archived') "
+            f"WHERE l.child_id = ? AND p.status NOT IN {SATISFIED_SQL} "
             "ORDER BY p.created_at, p.id LIMIT 1", (task.id,)).fetchone()
         if row:
             raise InvalidTransition(
@@ -338,6 +354,7 @@ class TaskVerbs:
             "UPDATE tasks SET status = 'done', result = COALESCE(?, result), completed_at = ?, "
             "claim_lock = NULL, claim_expires = NULL, worker_pid = NULL WHERE id = ?",
             (result, self._now(), task_id))
+        self._reset_failures(task_id)
         self._event(task_id, "completed", {"result_len": len(result or "")})
 
     def _after_status_change(self, old: str, task_id: str, new: str) -> None:
@@ -362,9 +379,8 @@ class TaskVerbs:
             return []
         marks = ",".join("?" * len(task_ids))
         waiting = [r[0] for r in self._conn.execute(
-            f"SELECT id FROM tasks WHERE id IN ({marks}) AND status = 'ready' AND EXISTS ("
-            "SELECT 1 FROM task_links l JOIN tasks p ON p.id = l.parent_id "
-            "WHERE l.child_id = tasks.id AND p.status NOT IN ('done', 'archived')) ORDER BY id",
+            f"SELECT id FROM tasks WHERE id IN ({marks}) AND status = 'ready' AND "
+            f"{open_parent_sql('tasks.id')} ORDER BY id",
             list(task_ids))]
         for task_id in waiting:
             self._set_status(task_id, "todo")
@@ -383,9 +399,7 @@ class TaskVerbs:
         whose parents are all done: one query finds them, two batched statements write the
         promotions and their events."""
         ids = [r[0] for r in self._conn.execute(
-            f"SELECT id FROM tasks WHERE {scope} AND NOT EXISTS ("
-            "SELECT 1 FROM task_links l JOIN tasks p ON p.id = l.parent_id "
-            "WHERE l.child_id = tasks.id AND p.status NOT IN ('done', 'archived')) ORDER BY id",
+            f"SELECT id FROM tasks WHERE {scope} AND NOT {open_parent_sql('tasks.id')} ORDER BY id",
             params)]
         if ids:
             now = self._now()
@@ -436,6 +450,7 @@ class TaskVerbs:
             if task is None or task.status != "blocked":
                 return False
             self._set_status(task_id, "ready")
+            self._reset_failures(task_id)
             self._event(task_id, "unblocked")
             self._demote_waiting([task_id])
             return True
@@ -451,6 +466,26 @@ class TaskVerbs:
             self._event(task_id, "archived")
             self._after_status_change(task.status, task_id, "archived")
             return True
+
+    # -- failure counters ----------------------------------------------------------------------
+
+    def _task_columns(self) -> set:
+        """The ``tasks`` columns the board has now (another program may migrate it)."""
+        return {r[1] for r in self._conn.execute("PRAGMA table_info(tasks)")}
+
+    def _failure_columns(self) -> list:
+        """The (counter, error) column pairs to keep: latest Hermes' pair where the board has
+        it (the counter its circuit breaker reads, listed first), and v1's where it has that."""
+        have = self._task_columns()
+        return [pair for pair in (("consecutive_failures", "last_failure_error"),
+                                  ("spawn_failures", "last_spawn_error")) if pair[0] in have]
+
+    def _reset_failures(self, task_id: str) -> None:
+        """Clear latest Hermes' failure counter, as its own complete, unblock and reassign do
+        (a board without it keeps v1's rule: only a successful spawn clears the count)."""
+        if "consecutive_failures" in self._task_columns():
+            self._conn.execute("UPDATE tasks SET consecutive_failures = 0, "
+                               "last_failure_error = NULL WHERE id = ?", (task_id,))
 
     # -- comments and events -------------------------------------------------------------------
 

@@ -7,27 +7,18 @@ import json
 import sqlite3
 from pathlib import Path
 
-#: How each event kind moves a task, as DESIGN.md ("Definitions") replays history.
-REPLAY = {
-    "promoted": "ready", "ready": "ready", "claimed": "running", "completed": "done",
-    "blocked": "blocked", "gave_up": "blocked", "spawn_auto_blocked": "blocked",
-    "unblocked": "ready", "reclaimed": "ready", "crashed": "ready", "spawn_failed": "ready",
-    "archived": "archived",
-}
-
+from kanban_widget.store.vocabulary import event_target
 
 def replay(events) -> dict[str, list[str]]:
-    """Each task's status history, replayed from events (``Event`` objects), in event order."""
+    """Each task's status history, replayed event by event (``Event`` objects, in id order)
+    with the vocabulary's rule for each kind. Our store records every change with its own
+    event, so this needs none of the engine's inferences."""
     history: dict[str, list[str]] = {}
     for event in sorted(events, key=lambda e: e.id):
-        payload = event.payload or {}
-        if event.kind in ("created", "status"):
-            status = payload["status"]
-        elif event.kind in REPLAY:
-            status = REPLAY[event.kind]
-        else:
-            continue
-        history.setdefault(event.task_id, []).append(status)
+        now = history.get(event.task_id, [None])[-1]
+        status = event_target(event.kind, event.payload, now)
+        if status is not None:
+            history.setdefault(event.task_id, []).append(status)
     return history
 
 

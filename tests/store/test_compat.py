@@ -81,7 +81,7 @@ def test_adds_only_missing_columns(hermes_board):
             assert after == columns, f"{table} got columns it did not need"
     added = [c[0] for c in table_info(path, "tasks")[len(before["tasks"]):]]
     expected = {"v0": ["idempotency_key", "spawn_failures", "worker_pid", "last_spawn_error"],
-                "v1": [], "v1.1": [], "latest": ["spawn_failures", "last_spawn_error"]}[version]
+                "v1": [], "v1.1": [], "latest": []}[version]
     assert added == expected
 
 

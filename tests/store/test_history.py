@@ -105,6 +105,37 @@ def test_random_operations_keep_history_and_readiness_true(fresh_store, clock, s
     assert replayed == replay(fresh_store.list_events())  # the whole log, replayed at once
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_the_replay_engine_explains_our_own_boards(fresh_store, clock, seed):
+    """On a board only we wrote, every change has its own event: the engine's last spell is
+    each task's status with nothing inferred that lasts, and spells never overlap or go back
+    in time."""
+    import sqlite3
+
+    from kanban_widget.store.replay import NO_TIME, replay_board
+
+    rng = random.Random(seed)
+    ids: list[str] = []
+    for _ in range(300):
+        try:
+            _random_op(fresh_store, clock, rng, ids)
+        except KanbanError:
+            pass
+    conn = sqlite3.connect(fresh_store.path)
+    try:
+        h = replay_board(conn)
+        real = dict(conn.execute("SELECT id, status FROM tasks").fetchall())
+    finally:
+        conn.close()
+    assert h.last_status() == real
+    # Only the instant demotion under an archived parent, which ``promoted`` undoes at once.
+    assert (h.end[h.inferred] == h.start[h.inferred]).all()
+    same_task = h.spell_task[1:] == h.spell_task[:-1]
+    assert (h.start[1:][same_task] >= h.start[:-1][same_task]).all()
+    assert (h.end[:-1][same_task] == h.start[1:][same_task]).all()
+    assert (h.end[:-1][~same_task] == NO_TIME).all()
+
+
 def test_unblock_under_an_open_parent_is_recorded_as_todo(fresh_store):
     parent = fresh_store.create_task("parent")
     child = fresh_store.create_task("child", parents=[parent])

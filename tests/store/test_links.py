@@ -73,7 +73,9 @@ def test_done_parent_keeps_the_child_ready(fresh_store, parent_status):
     fresh_store.move_task(parent, parent_status)
     fresh_store.link_tasks(parent, child)
     assert fresh_store.get_task(child).status == "ready"
-    assert kinds(fresh_store, child) == ["created", "linked"]
+    # Hermes demotes under an archived parent and latest promotes at once: the same events.
+    assert kinds(fresh_store, child) == (
+        ["created", "linked"] if parent_status == "done" else ["created", "linked", "promoted"])
 
 
 @pytest.mark.parametrize("child_status", ["running", "blocked", "done", "triage", "review"])
