@@ -115,12 +115,23 @@ class BoardState:
                 events += page
                 if len(page) < batch:
                     break
-            if not events:
+            silent = self._claims_changed_without_events()
+            if not events and not silent:
                 return None
-            return self._patch(events)
+            return self._patch(events, silent)
 
-    def _patch(self, events: list[Event]) -> dict:
-        changed = affected_tasks(events)
+    def _claims_changed_without_events(self) -> set[str]:
+        """Running cards whose claim another tool extended or dropped without an event."""
+        changed = set()
+        for task_id, (lock, expires) in self.store.running_claims().items():
+            card = self.cards.get(task_id)
+            if card is not None and (card.get("claim_lock"), card.get("claim_expires")) != (
+                    lock, expires):
+                changed.add(task_id)
+        return changed
+
+    def _patch(self, events: list[Event], silent: Iterable[str] = ()) -> dict:
+        changed = affected_tasks(events) | set(silent)
         # A child's status change moves its parents' progress pills: re-read those too.
         changed |= self.store.parents_of_all(changed)
         fresh = {c["id"]: wire_card(c) for c in self.store.cards(changed)}
@@ -137,8 +148,9 @@ class BoardState:
         for card in upserts:
             if card["status"] not in self.columns:
                 self.columns.append(card["status"])  # a status this board had not shown yet
-        self.cursor = events[-1].id
-        self._anchor = events[-1]
+        if events:
+            self.cursor = events[-1].id
+            self._anchor = events[-1]
         self.now = self.store.now()
         self.rev += 1
         patch = {"type": PATCH, "rev": self.rev, "cursor": self.cursor, "now": self.now,

@@ -288,3 +288,23 @@ def test_without_file_notifications_polling_still_follows(store_path, make_board
     with Store(store_path) as other:
         other.create_task("second")
     wait_for(lambda: len(board._state.cards) == 2, timeout=5)
+
+
+def test_a_claim_extended_without_an_event_reaches_the_page(store_path, make_board):
+    """A Hermes worker's heartbeat extends claim_expires and writes no event: the card the
+    page shows must not keep the old expiry (nor a claim another tool dropped)."""
+    with Store(store_path) as store:
+        task = store.create_task("worked on", assignee="agent")
+        assert store.claim_task(task, ttl_seconds=60)
+    board, wire = make_board(store_path)
+    before = board._state.cards[task]["claim_expires"]
+    conn = sqlite3.connect(store_path)
+    conn.execute("UPDATE tasks SET claim_expires = claim_expires + 3600 WHERE id = ?", (task,))
+    conn.commit()
+    wait_for(lambda: board._state.cards[task]["claim_expires"] == before + 3600)
+    patch = wire.custom("patch")[-1]
+    assert [c["id"] for c in patch["upserts"]] == [task] and patch["touched"] == []
+    conn.execute("UPDATE tasks SET claim_lock = NULL, claim_expires = NULL WHERE id = ?", (task,))
+    conn.commit()
+    conn.close()
+    wait_for(lambda: board._state.cards[task]["claim_expires"] is None)

@@ -314,6 +314,15 @@ function compareLanes(a, b) {
 }
 
 /** "" | "amber" | "red": how long the card has sat in its column, against its thresholds. */
+/**
+ * True for a running card whose worker's claim has run out: the worker stopped heartbeating
+ * (it may have died) and a dispatcher will reclaim the task. Python keeps `claim_expires`
+ * current even though heartbeats write no event.
+ */
+export function claimExpired(card, now) {
+  return card.status === "running" && typeof card.claim_expires === "number" && card.claim_expires < now;
+}
+
 export function staleness(card, now) {
   const t = Object.hasOwn(STALE_THRESHOLDS, card.status) ? STALE_THRESHOLDS[card.status] : null;
   if (!t) return "";

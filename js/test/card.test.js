@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 // What a card says: priority higher-first, and its selection without aria-selected.
 import { describe, expect, it } from "vitest";
-import { card, renderBoard, tick } from "./helpers.js";
+import { card, NOW, renderBoard, tick } from "./helpers.js";
 
 describe("cards", () => {
   it("show priority as ↑N with a tooltip, and none for priority 0", async () => {
@@ -23,6 +23,23 @@ describe("cards", () => {
     model.pyUpdate("selected", ["t_b"]);
     await tick();
     expect(root.querySelector('[data-task-id="t_b"]').getAttribute("aria-label")).toMatch(/, selected\)$/);
+  });
+
+  it("mark a running card whose claim has expired, and only that one", async () => {
+    const { root } = await renderBoard([
+      card("t_dead", { status: "running", claim_expires: NOW - 600 }),
+      card("t_alive", { status: "running", claim_expires: NOW + 600 }),
+      card("t_ready", { status: "ready", claim_expires: NOW - 600 }),
+    ]);
+    const dead = root.querySelector('[data-task-id="t_dead"]');
+    expect(dead.dataset.claim).toBe("expired");
+    expect(dead.querySelector(".kb-claim-expired").title).toMatch(/^The worker's claim expired 10m ago/);
+    expect(dead.getAttribute("aria-label")).toContain("its worker's claim has expired");
+    for (const id of ["t_alive", "t_ready"]) {
+      const el = root.querySelector(`[data-task-id="${id}"]`);
+      expect(el.dataset.claim).toBeUndefined();
+      expect(el.querySelector(".kb-claim-expired")).toBeNull();
+    }
   });
 
   it("open a drawer that is a dialog element of an allowed kind (not an <aside>)", async () => {

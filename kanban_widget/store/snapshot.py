@@ -177,6 +177,17 @@ class SnapshotReads:
                 "AND status != 'archived' ORDER BY assignee")]
         return tenants, assignees
 
+    def running_claims(self) -> dict[str, tuple]:
+        """``{task id: (claim_lock, claim_expires)}`` for every running task.
+
+        A worker's heartbeat extends its claim without writing an event (Hermes' does), so a
+        reader following the events alone would keep an old expiry; this is the cheap check
+        (one indexed read of the running tasks) that catches it.
+        """
+        rows = self._query("SELECT id, claim_lock, claim_expires FROM tasks "
+                           "WHERE status = 'running'", plain=True)
+        return {task_id: (lock, expires) for task_id, lock, expires in rows}
+
     def cards(self, task_ids: Iterable[str]) -> list[dict]:
         """The cards of these tasks (unknown ids are skipped), read in one snapshot."""
         ids = list(dict.fromkeys(task_ids))

@@ -1,6 +1,6 @@
 import { memo } from "preact/compat";
 import { html } from "./html.js";
-import { relativeAge, staleness, statusLabel } from "../state.js";
+import { claimExpired, relativeAge, staleness, statusLabel } from "../state.js";
 import { priorityBadge, priorityTitle } from "./priority.js";
 
 // Drawn, not an emoji: hosts without an emoji font would show an empty box.
@@ -12,8 +12,9 @@ const STALE_TEXT = { amber: "has been a while in this column", red: "has been to
  * What a screen reader says for a focused card. Selection is part of it: a card is an
  * <article>, whose role allows no aria-selected; its checkbox carries the state too.
  */
-function cardLabel(card, title, stale, selected) {
+function cardLabel(card, title, stale, selected, expired) {
   const parts = [card.id, statusLabel(card.status)];
+  if (expired) parts.push("its worker's claim has expired");
   if (card.priority > 0) parts.push(`priority ${card.priority}`);
   if (stale) parts.push(STALE_TEXT[stale]);
   if (selected) parts.push("selected");
@@ -23,6 +24,7 @@ function cardLabel(card, title, stale, selected) {
 /** One card. Every string from the store is rendered as text (escaped by preact). */
 function CardView({ card, now, selected, readOnly, actions }) {
   const stale = staleness(card, now);
+  const expired = claimExpired(card, now);
   const links = card.link_counts.parents + card.link_counts.children;
   const p = card.progress;
   const cls = ["kb-card"];
@@ -37,7 +39,8 @@ function CardView({ card, now, selected, readOnly, actions }) {
     data-status=${card.status}
     data-stale=${stale || undefined}
     tabindex="0"
-    aria-label=${cardLabel(card, title, stale, selected)}
+    data-claim=${expired ? "expired" : undefined}
+    aria-label=${cardLabel(card, title, stale, selected, expired)}
     onClick=${(e) => actions.cardClick(e, card)}
   >
     <div class="kb-card-top">
@@ -52,6 +55,9 @@ function CardView({ card, now, selected, readOnly, actions }) {
       <span class="kb-id">${card.id}</span>
       ${card.priority > 0 && html`<span class="kb-badge kb-prio" data-priority=${card.priority}
         title=${priorityTitle(card.priority)} aria-hidden="true">${priorityBadge(card.priority)}</span>`}
+      ${expired && html`<span class="kb-badge kb-claim-expired" aria-hidden="true"
+        title=${`The worker's claim expired ${relativeAge(now - card.claim_expires)} ago: it stopped reporting (it may have died); a dispatcher will reclaim the task`}
+      >claim expired</span>`}
       ${card.tenant && html`<span class="kb-badge kb-tenant" title="Tenant">${card.tenant}</span>`}
       ${p && html`<span
         class=${`kb-badge kb-progress${p.done >= p.total ? " kb-progress-full" : ""}`}
