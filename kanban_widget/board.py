@@ -14,8 +14,9 @@ from __future__ import annotations
 import threading
 from typing import Iterable, Optional
 
-from .protocol import CARD_TEXT_PREVIEW, PATCH
+from .protocol import CARD_TEXT_PREVIEW, PATCH, UNASSIGNED
 from .store import Event, Store
+from .store.vocabulary import card_sort_key
 
 #: What :meth:`BoardState.poll` returns when the board's history was rewritten under it (a
 #: backup restored, ``demo --force``): the state was re-read whole and must be resent whole.
@@ -175,23 +176,28 @@ class BoardState:
 
     def visible_ids(self, *, search: str = "", tenant: str = "", assignee: str = "") -> list[str]:
         """Ids of the cards the page shows under these filters, in board order."""
-        needle = search.strip().lower()
         with self.lock:
             cards = list(self.cards.values())
-        out = []
-        for card in sorted(cards, key=lambda c: (-(c.get("priority") or 0), c["created_at"], c["id"])):
-            if tenant and card.get("tenant") != tenant:
-                continue
-            if assignee == "(unassigned)" and card.get("assignee"):
-                continue
-            if assignee and assignee != "(unassigned)" and card.get("assignee") != assignee:
-                continue
-            if needle and needle not in _haystack(card):
-                continue
-            out.append(card["id"])
-        return out
+        return [card["id"] for card in sorted(cards, key=card_sort_key)
+                if matches_filters(card, search=search, tenant=tenant, assignee=assignee)]
 
 
-def _haystack(card: dict) -> str:
-    parts = (card.get(k) for k in ("id", "title", "body", "assignee", "tenant", "result"))
-    return "\n".join(p for p in parts if isinstance(p, str)).lower()
+#: The fields the text filter looks in (js/src/state.js ``matchesFilters`` mirrors this).
+SEARCHED_FIELDS = ("id", "title", "body", "assignee", "tenant", "result")
+
+
+def matches_filters(card: dict, *, search: str = "", tenant: str = "", assignee: str = "") -> bool:
+    """Whether the page shows ``card`` under these filters: the tenant and the assignee
+    (``"(unassigned)"`` for none) match exactly, and ``search`` (trimmed, any case) is part of
+    one of :data:`SEARCHED_FIELDS`. The page's rule, tested against it."""
+    if tenant and card.get("tenant") != tenant:
+        return False
+    if assignee:
+        if assignee == UNASSIGNED:
+            if card.get("assignee"):
+                return False
+        elif card.get("assignee") != assignee:
+            return False
+    needle = search.strip().lower()
+    return not needle or any(isinstance(card.get(f), str) and needle in card[f].lower()
+                             for f in SEARCHED_FIELDS if card.get(f))

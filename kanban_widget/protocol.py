@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from .store import STATUSES
+from .store.vocabulary import UNASSIGNED  # noqa: F401  (part of the wire's names)
 
 # Python -> JS
 PATCH = "patch"

@@ -19,7 +19,8 @@ import pandas as pd
 from ..store.boardfile import connect
 from ..store._columns import fetch_columns  # noqa: F401  (re-exported for the views)
 from ..store.errors import KanbanError, NotAKanbanDatabase, ValidationError
-from ..store.vocabulary import EVENT_ALIASES, STATUSES, normalize_assignee, status_order  # noqa: F401
+from ..store.vocabulary import (EVENT_ALIASES, STATUSES, UNASSIGNED,  # noqa: F401
+                                normalize_assignee, status_order)
 
 class BoardNotFound(KanbanError, FileNotFoundError):
     """There is no file at the path analytics was given."""
@@ -28,9 +29,6 @@ class BoardNotFound(KanbanError, FileNotFoundError):
 class UnreadableBoard(NotAKanbanDatabase, ValueError):
     """The file is not a SQLite kanban board, or cannot be opened read-only."""
 
-
-#: The lane (and ``assignee=`` filter value) of tasks with no assignee.
-UNASSIGNED = "(unassigned)"
 
 #: The dtype pandas gives text columns: ``str`` on pandas 3, ``object`` on pandas 2. Empty
 #: frames use it too, so an empty board has the same dtypes as a full one.

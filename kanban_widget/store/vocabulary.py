@@ -24,6 +24,10 @@ SATISFIED = ("done", "archived")
 
 #: Event kinds renamed by later Hermes versions (its migration rewrites them): every read
 #: reports the new name.
+#: How the board, the filters and the analytics name "no assignee" (``js/src/protocol.js`` has
+#: the same constant, checked by a test).
+UNASSIGNED = "(unassigned)"
+
 EVENT_ALIASES = {"ready": "promoted", "priority": "reprioritized", "spawn_auto_blocked": "gave_up"}
 
 
