@@ -181,7 +181,7 @@ def pct(values: list[float], q: float) -> float:
 def machine() -> str:
     info = machine_info()
     return (f"{info['nproc']} cores, {info['cpu']}; Python {info['python']}, "
-            f"SQLite {info['sqlite']}; {info['date']}")
+            f"SQLite {info['sqlite']}; {info['date']}; load average {info['load']:.1f} at the start")
 
 
 def main() -> None:
@@ -205,7 +205,8 @@ def main() -> None:
                     size = bytes_per_change(n_tasks, hermes)
                     rows.append((label, n_tasks, statistics.median(lat), pct(lat, 0.95), size))
                     print(f"  p50 {rows[-1][2]:.0f} ms, p95 {rows[-1][3]:.0f} ms, {size:,} bytes")
-            # A change after a quiet spell, when the thread polls at its slower idle pace.
+            # A change after a quiet spell, when the thread sleeps until a file event (or, with
+            # no file notifications, polls at its slower idle pace).
             lulls = max(5, moves // 5)
             print(f"kanban-widget after 2.5 s quiet, 10000 tasks: {lulls} moves ...", flush=True)
             lat = latency_case(lab, browser, 10_000, lulls, False, gap=2.5)
@@ -228,7 +229,8 @@ def main() -> None:
         "",
         f"Machine: {machine()}. Real JupyterLab, headless Debian Chromium via Playwright; "
         f"{moves} moves per case, one every 0.35 s (and a case with 2.5 s of quiet before each "
-        "move, when the tail thread polls at its idle pace), each a `move_task` committed by the bench "
+        "move, when the watching thread sleeps until the OS reports a file change), each a "
+        "`move_task` committed by the bench "
         "process while the kernel's widget follows the file. Latency = the browser's "
         "`Date.now()` when the card appears in the target column (MutationObserver) minus the "
         "wall clock right after the commit. Bytes: every comm message the widget sends for one "
