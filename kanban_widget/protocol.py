@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .store import STATUSES
+from .store import STATUSES, errors
 from .store.vocabulary import UNASSIGNED  # noqa: F401  (part of the wire's names)
 
 # Python -> JS
@@ -34,6 +34,34 @@ MIN_INT, MAX_INT = -(2 ** 63), 2 ** 63 - 1
 """SQLite's INTEGER range: a priority outside it cannot be stored."""
 
 BULK_ACTIONS = ("move", "assign", "priority", "archive")
+
+
+#: The wire's error codes (``reply.code``), by the store error each reports. Written out, so
+#: renaming a class cannot silently change the protocol; an error of a subclass not listed is
+#: sent as its nearest listed base class. ``js/src/protocol.js`` knows every one (a test checks).
+ERROR_CODES = {
+    errors.TaskNotFound: "TaskNotFound",
+    errors.CycleError: "CycleError",
+    errors.ValidationError: "ValidationError",
+    errors.InvalidTransition: "InvalidTransition",
+    errors.TaskRunning: "TaskRunning",
+    errors.ReadOnlyBoard: "ReadOnlyBoard",
+    errors.NotAKanbanDatabase: "NotAKanbanDatabase",
+    errors.BoardGone: "BoardGone",
+    errors.BoardBusy: "BoardBusy",
+    errors.KanbanError: "KanbanError",
+}
+
+#: The code of a message the page sent that is outside the protocol.
+BAD_MESSAGE = "BadMessage"
+
+
+def error_code(exc: BaseException) -> str:
+    """The wire code for a store error (see :data:`ERROR_CODES`)."""
+    for cls in type(exc).__mro__:
+        if cls in ERROR_CODES:
+            return ERROR_CODES[cls]
+    return ERROR_CODES[errors.KanbanError]
 
 
 class BadMessage(ValueError):

@@ -299,21 +299,21 @@ class KanbanBoard(anywidget.AnyWidget):
                 with self._page_busy_timeout():
                     result = handler(request)
         except BadMessage as exc:
-            self._reply(request_id, error=str(exc), code="BadMessage")
+            self._reply(request_id, error=str(exc), code=protocol.BAD_MESSAGE)
             return
         except BoardBusy:
-            self._reply(request_id, code="BoardBusy", error=_BUSY_REPLIES.get(
+            self._reply(request_id, code=protocol.ERROR_CODES[BoardBusy], error=_BUSY_REPLIES.get(
                 content["type"], _BUSY_REPLIES[None]))
             return
         except KanbanError as exc:
-            self._reply(request_id, error=str(exc), code=type(exc).__name__)
+            self._reply(request_id, error=str(exc), code=protocol.error_code(exc))
             return
         except Exception as exc:  # a bug of ours: answer, log, and keep the widget alive
             # The message itself is not logged: it may be huge or nested past repr()'s reach.
             log.exception("kanban-widget: a request of type %s failed",
                           protocol.echo(content.get("type") if isinstance(content, dict) else None))
             self._reply(request_id, error=f"internal error: {protocol.echo(str(exc), 200)}",
-                        code="KanbanError")
+                        code=protocol.ERROR_CODES[KanbanError])
             return
         self._reply(request_id, result=result)
         if self._feed is not None:

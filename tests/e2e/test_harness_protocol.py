@@ -38,7 +38,20 @@ def test_limits_match():
 def test_codes_the_widget_sends_itself_are_known_to_the_page():
     body = re.search(r"export const ERROR_CODES = Object\.freeze\(\[(.*?)\]\);", JS, re.S).group(1)
     codes = set(re.findall(r'"(\w+)"', body))
-    # Every store error reaches the page as its class name (widget._on_message).
+    # Every code the widget can send (protocol.ERROR_CODES) is one the page knows.
+    assert {protocol.BAD_MESSAGE, *protocol.ERROR_CODES.values()} <= codes
+
+
+def test_every_store_error_has_an_explicit_wire_code():
+    """A new store error must be given a code on purpose (its nearest base's, or its own)."""
     from kanban_widget.store import errors
 
-    assert {"BadMessage", *errors.__all__} <= codes
+    for name in errors.__all__:
+        assert getattr(errors, name) in protocol.ERROR_CODES, name
+    assert protocol.error_code(errors.CycleError("x")) == "CycleError"
+    assert protocol.error_code(errors.BoardGone("x")) == "BoardGone"
+
+    class Unlisted(errors.ValidationError):
+        pass
+
+    assert protocol.error_code(Unlisted("x")) == "ValidationError"
