@@ -16,11 +16,11 @@ import pytest
 from kanban_widget.store import Store
 from kanban_widget.store.replay import NO_TIME, replay_board
 
-#: The event id the engine gives a closing spell (it sorts after every event).
-CLOSING = np.iinfo(np.int64).max
-
 from .hermes_boards import T0
 from .hermes_writer import HermesWriter
+
+#: The event id the engine gives a closing spell (it sorts after every event).
+CLOSING = np.iinfo(np.int64).max
 
 
 def replayed(path):
