@@ -37,7 +37,7 @@ export const BULK_ACTION = Object.freeze({
 
 /** Error codes a reply may carry. `Timeout` and `ReadOnlyBoard` can also be produced locally. */
 export const ERROR_CODES = Object.freeze([
-  "InvalidTransition", "ValidationError", "TaskNotFound", "CycleError", "TaskRunning",
+  "InvalidTransition", "ValidationError", "TaskNotFound", "BoardNotFound", "CycleError", "TaskRunning",
   "ReadOnlyBoard", "BoardBusy", "BoardGone", "NotAKanbanDatabase", "BadMessage", "KanbanError",
   "Timeout",
 ]);
