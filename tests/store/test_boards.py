@@ -23,15 +23,9 @@ META_FIELDS = {"slug", "name", "description", "icon", "color", "default_workdir"
 
 
 @pytest.fixture
-def root(monkeypatch, tmp_path):
-    """A kanban home (``$HERMES_KANBAN_HOME``) with no other kanban variable set."""
-    for var in ENV_VARS:
-        monkeypatch.delenv(var, raising=False)
-    home = tmp_path / "hermes"
-    home.mkdir()
-    monkeypatch.setenv("HERMES_KANBAN_HOME", str(home))
-    monkeypatch.chdir(tmp_path)
-    return home
+def root(kanban_home):
+    """A kanban home with no other kanban variable set."""
+    return kanban_home
 
 
 def hermes_made_board(root: Path, slug: str, name: str, **meta) -> Path:
