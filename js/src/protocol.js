@@ -54,6 +54,8 @@ export const TRAIT = Object.freeze({
   HAS_DISPATCHER: "has_dispatcher",
   READ_ONLY: "read_only",
   ERROR: "error",
+  BOARD_SLUG: "board_slug",
+  BOARDS: "boards",
 });
 
 /** The `assignee` filter value that means "tasks with no assignee". */
