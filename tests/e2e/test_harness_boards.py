@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from kanban_widget import KanbanBoard, Store
 from kanban_widget.sync import BoardFeed
+from test_harness_a11y import axe_check
 from test_harness_bridge import TRAITS, Bridge
 from test_harness_moves import mouse_drag
 
@@ -24,6 +25,8 @@ def test_switcher_only_with_several_boards_and_it_sets_the_trait(harness):
     expect(switch).to_be_visible()
     expect(switch.locator("option")).to_have_text(["Default", "Operations (ops)"])
     expect(switch).to_have_value("default")
+    axe_check(harness, "board switcher")
+    harness.shot("board-switcher")
 
     switch.select_option("ops")
     assert harness.trait("board_slug") == "ops"
