@@ -331,10 +331,6 @@ class KanbanBoard(anywidget.AnyWidget):
             self._feed, self.store, self._state = target.feed, target.store, target.state
             self._follower = None
             self._recent_patches().clear()  # revisions of the old board answer no poll now
-            if old_feed is not None:
-                if old_follower is not None:
-                    old_feed.unfollow(old_follower)
-                old_feed.release()
             self.error = ""
             if self._live:
                 self._follow()  # reports the new feed's own trouble, if any
@@ -343,6 +339,12 @@ class KanbanBoard(anywidget.AnyWidget):
                 self.selected = []
                 self.boards = self._board_choices(target.slug)
             self.send_state("_board")
+        # Outside the lock: the last release joins the old feed's thread, which may be waiting
+        # for the lock to deliver a patch (the old board's, which _Listener now drops).
+        if old_feed is not None:
+            if old_follower is not None:
+                old_feed.unfollow(old_follower)
+            old_feed.release()
 
     @traitlets.validate("search", "tenant", "assignee")
     def _check_filter(self, proposal: Any) -> str:

@@ -161,3 +161,18 @@ def test_closing_after_a_switch_releases_every_feed(home):
     board.close()
     assert str(ops_path(home)) not in BoardFeed._feeds
     assert str(home / "kanban.db") not in BoardFeed._feeds
+
+
+def test_a_patch_of_the_old_board_computed_before_the_switch_is_dropped(home, make_board):
+    # The feed's thread may have computed a patch of the old board just before the switch; it
+    # must not reach the page, which now shows the new board.
+    board, wire = make_board(board="ops")
+    old_listener = board._listener
+    board.board_slug = "default"
+    before = len(wire.custom("patch"))
+    old_listener._publish_patch({"type": "patch", "rev": 99, "upserts": [], "removes": []})
+    old_listener._resync_all()
+    old_listener._report_sync_error("old board trouble")
+    assert len(wire.custom("patch")) == before and board.error == ""
+    board._listener._report_sync_error("new board trouble")  # the new board's still arrive
+    assert board.error == "new board trouble"
