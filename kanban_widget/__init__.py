@@ -8,6 +8,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from .store import (
     BoardBusy,
+    BoardNotFound,
     CycleError,
     InvalidTransition,
     KanbanError,
@@ -27,7 +28,7 @@ except PackageNotFoundError:  # running from a source tree that was never instal
 __all__ = [
     "KanbanBoard", "Store", "__version__",
     "KanbanError", "TaskNotFound", "ValidationError", "CycleError", "InvalidTransition",
-    "TaskRunning", "ReadOnlyBoard", "NotAKanbanDatabase", "BoardBusy",
+    "TaskRunning", "ReadOnlyBoard", "NotAKanbanDatabase", "BoardBusy", "BoardNotFound",
 ]
 
 

@@ -1,8 +1,9 @@
 """``kanban-widget``: the board from a shell, a thin click layer over :class:`Store`.
 
-Every command opens the board named by ``--db`` (default: the store's own resolution,
-``$KANBAN_DB``, ``$HERMES_KANBAN_DB``, ``$HERMES_KANBAN_HOME/kanban.db``,
-``~/.hermes/kanban.db`` if it exists, else ``./kanban.db``). Read commands open it read-only;
+Every command opens the board file named by ``--db``, or the board named by ``--board`` (one of
+latest Hermes' several boards, listed by ``boards``), or else the one the store's own
+resolution finds (``$KANBAN_DB``, ``$HERMES_KANBAN_BOARD``, ``$HERMES_KANBAN_DB``, the kanban
+home's ``current`` board, else its default board ``kanban.db``). Read commands open it read-only;
 write commands say on stderr which file they changed. A :class:`KanbanError` becomes one line
 on stderr (``kanban-widget: <message>``) and exit status 1; usage errors exit 2.
 
@@ -30,7 +31,7 @@ import click
 from . import __version__
 from .launch import LaunchError
 from .protocol import MAX_INT, MIN_INT
-from .store import STATUSES, KanbanError, Store, Task, TaskNotFound, default_board_path
+from .store import STATUSES, KanbanError, Store, Task, TaskNotFound, list_boards
 from .store.boardfile import check_openable, write_over
 from .store.core import MAX_BUSY_TIMEOUT
 
@@ -142,10 +143,13 @@ class KanbanGroup(click.Group):
 
 
 class BoardOption:
-    """The board a command works on: the ``--db`` path, resolved like :class:`Store` does."""
+    """The board a command works on: the ``--db`` path or the ``--board`` slug, resolved like
+    :class:`Store` does."""
 
-    def __init__(self, db: Optional[Path], busy_timeout: float = 10.0):
+    def __init__(self, db: Optional[Path], busy_timeout: float = 10.0,
+                 board: Optional[str] = None):
         self.db = db
+        self.board = board
         self.busy_timeout = busy_timeout
         #: The file a write command opened, announced on stderr when the command succeeds.
         self.written: Optional[Path] = None
@@ -153,20 +157,28 @@ class BoardOption:
 
     @property
     def path(self) -> Path:
-        """The board file this invocation works on (it may not exist yet)."""
-        return (Path(self.db).expanduser() if self.db else default_board_path()).absolute()
+        """The board file this invocation works on (it may not exist yet); an unknown
+        ``--board`` raises BoardNotFound."""
+        return self.resolve()
+
+    def resolve(self, *, create: bool = False) -> Path:
+        """The board file; with ``create``, a ``--board`` that does not exist yet is no error."""
+        return Store.resolve_path(self.db, board=self.board, create=create)
 
     def open(self, *, write: bool = False, create: bool = False) -> Store:
         """Open the board; it is closed when the command ends.
 
         Reads open it read-only and need an existing board. Writes need one too unless
-        ``create``; a write command that succeeds says on stderr which file it worked on.
+        ``create`` (which makes a ``--board`` with the ``board.json`` Hermes lists it by); a
+        write command that succeeds says on stderr which file it worked on.
         """
-        path = self.path
+        path = self.resolve(create=create)
         # A FIFO, a dangling link or a directory is named for what it is, not "no board".
         exists = check_openable(path, read_only=False)
         if not create and not exists:
             raise CommandError(f"there is no board at {path}; create one with `{PROG} init`")
+        if create and self.board is not None:
+            Store.create_board(self.board)
         store = Store(path, read_only=not write, busy_timeout=self.busy_timeout)
         self._stores.append(store)
         if write:
@@ -199,16 +211,23 @@ def emit_json(data) -> None:
     "--db",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Board file (default: $KANBAN_DB, $HERMES_KANBAN_DB, $HERMES_KANBAN_HOME/kanban.db, "
-    "~/.hermes/kanban.db if it exists, else ./kanban.db).",
+    help="Board file (default: $KANBAN_DB, the board $HERMES_KANBAN_BOARD names, "
+    "$HERMES_KANBAN_DB, the kanban home's current board, else its kanban.db; the home is "
+    "$HERMES_KANBAN_HOME, ~/.hermes if it holds a board, else the current folder).",
 )
+@click.option("--board", "board_slug", metavar="SLUG", default=None,
+              help="One of latest Hermes' boards, by slug (see `boards`); not with --db.")
 @click.option("--busy-timeout", type=Seconds(MAX_BUSY_TIMEOUT), default=10.0, show_default=True,
               metavar="SECONDS", help="How long a write waits for another writer's lock.")
 @click.version_option(__version__, prog_name=PROG, message="%(prog)s %(version)s")
 @click.pass_context
-def cli(ctx: click.Context, db: Optional[Path], busy_timeout: float) -> None:
+def cli(ctx: click.Context, db: Optional[Path], busy_timeout: float,
+        board_slug: Optional[str]) -> None:
     """A live Kanban board over a Hermes-compatible SQLite task store."""
-    board = BoardOption(db, busy_timeout)
+    if db is not None and board_slug is not None:
+        raise click.UsageError("--db and --board both name the board: give one of them (--db a "
+                               "file, --board one of the boards `boards` lists)", ctx)
+    board = BoardOption(db, busy_timeout, board_slug)
     ctx.obj = board
     ctx.call_on_close(board.close)
 
@@ -219,8 +238,10 @@ def cli(ctx: click.Context, db: Optional[Path], busy_timeout: float) -> None:
 @cli.command()
 @pass_board
 def init(board: BoardOption) -> None:
-    """Create the board file (or update an existing board's schema)."""
-    existed = board.path.exists() and board.path.stat().st_size > 0
+    """Create the board file (or update an existing board's schema); with --board, a new
+    board of the kanban home that latest Hermes lists."""
+    path = board.resolve(create=True)
+    existed = path.exists() and path.stat().st_size > 0
     store = board.open(write=True, create=True)
     board.written = None  # the line below names the file already
     verb = "Opened existing" if existed else "Initialized"
@@ -507,15 +528,38 @@ def default_author() -> str:
 
 
 def is_hermes_board(path: Path) -> bool:
-    """True for the file Hermes itself would open (``$HERMES_KANBAN_DB``,
-    ``$HERMES_KANBAN_HOME/kanban.db`` or ``~/.hermes/kanban.db``)."""
-    places = [Path.home() / ".hermes" / "kanban.db"]
+    """True for a file Hermes itself would open (``$HERMES_KANBAN_DB``, or any board of
+    ``$HERMES_KANBAN_HOME`` or ``~/.hermes``)."""
+    places = []
     if os.environ.get("HERMES_KANBAN_DB", "").strip():
         places.append(Path(os.environ["HERMES_KANBAN_DB"].strip()))
+    homes = [Path.home() / ".hermes"]
     if os.environ.get("HERMES_KANBAN_HOME", "").strip():
-        places.append(Path(os.environ["HERMES_KANBAN_HOME"].strip()) / "kanban.db")
+        homes.append(Path(os.environ["HERMES_KANBAN_HOME"].strip()))
+    places += [b.path for home in homes for b in list_boards(home)]
     resolved = path.expanduser().resolve()
     return any(resolved == p.expanduser().resolve() for p in places)
+
+
+@cli.command()
+@json_option
+@pass_board
+def boards(board: BoardOption, as_json: bool) -> None:
+    """List the kanban home's boards, as latest Hermes does (* marks the current one).
+
+    The home is $HERMES_KANBAN_HOME, else ~/.hermes if it holds a board, else the current
+    folder. Open one with --board SLUG; create one with `--board SLUG init`.
+    """
+    if board.db is not None or board.board is not None:
+        raise click.UsageError("`boards` lists every board of the kanban home; drop --db and "
+                               "--board (use --board with the other commands)")
+    found = list_boards()
+    if as_json:
+        emit_json([b.to_dict() for b in found])
+        return
+    slugs, names = (max(len(b.slug) for b in found), max(len(b.name) for b in found))
+    for b in found:
+        say(f"{'*' if b.current else ' '} {b.slug:<{slugs}}  {b.name:<{names}}  {b.path}")
 
 
 # -- opening the board in a browser ----------------------------------------------------------
@@ -546,7 +590,7 @@ def lab(ctx: click.Context, folder: Optional[Path], port: Optional[int], tasks: 
     """
     from .launch import lab as run_lab
 
-    board = ctx.obj.path if ctx.obj.db else None
+    board = ctx.obj.path if ctx.obj.db or ctx.obj.board else None
     ctx.exit(run_lab(folder, board=board, port=port, tasks=tasks, open_browser=not no_browser,
                      echo=click.echo))
 
@@ -564,7 +608,7 @@ def serve(ctx: click.Context, folder: Optional[Path], port: Optional[int], tasks
     """
     from .launch import serve as run_serve
 
-    board = ctx.obj.path if ctx.obj.db else None
+    board = ctx.obj.path if ctx.obj.db or ctx.obj.board else None
     ctx.exit(run_serve(folder, board=board, port=port, tasks=tasks, open_browser=not no_browser,
                        echo=click.echo))
 

@@ -15,8 +15,9 @@ import pathlib
 import threading
 import time
 import warnings
+import weakref
 from collections import deque
-from typing import Any, Callable, Optional
+from typing import Any, Callable, NamedTuple, Optional
 
 import anywidget
 import traitlets
@@ -24,7 +25,9 @@ import traitlets
 from . import protocol
 from .board import RELOADED, BoardState, wire_card
 from .protocol import BadMessage, parse_request
-from .store import BoardBusy, KanbanError, Store, TaskNotFound
+from .store import BoardBusy, KanbanError, Store, TaskNotFound, list_boards
+from .store.paths import (board_db_path, board_exists, kanban_root, normalize_slug, not_found,
+                          slug_of)
 from .sync import BoardFeed
 
 log = logging.getLogger(__name__)
@@ -75,6 +78,58 @@ def _filter_from_page(limit: int) -> Callable[[Any, Any], Any]:
     return from_json
 
 
+def _board_from_page(value: Any, widget: "KanbanBoard") -> Any:
+    """How a board switch asked by the page is read: a slug that names no board, or a board
+    that cannot be opened, leaves the shown board, whose slug is sent back to the page (the
+    trait does not change, so ipywidgets would not echo it); the reason is shown in the
+    banner."""
+    try:
+        slug = normalize_slug(value)
+        widget._prepare_switch(slug)
+    except (KanbanError, OSError) as exc:
+        widget.error = f"The board was not switched: {exc}"
+        widget.send_state("board_slug")
+        return widget.board_slug
+    return slug
+
+
+class _Target(NamedTuple):
+    """One board a widget shows: its slug (None for a file that is no board of the kanban
+    home), its shared feed, the store it writes through and its state."""
+
+    slug: Optional[str]
+    feed: BoardFeed
+    store: Store
+    state: BoardState
+
+
+class _Listener:
+    """What the feed calls for one shown board: passed on to the widget only while it still
+    shows that board, so a patch of the board it switched away from (computed by the feed's
+    thread just before the switch) never reaches the page of the new one. Held by the widget;
+    the feed holds it weakly, so it goes with the widget."""
+
+    def __init__(self, widget: "KanbanBoard", state: BoardState):
+        self._widget = weakref.ref(widget)
+        self._state = state
+
+    def _forward(self, method: str, *args: Any) -> None:
+        widget = self._widget()
+        if widget is not None:
+            with widget._lock:  # the switch happens under it too
+                if widget._state is self._state:
+                    getattr(widget, method)(*args)
+
+    def _publish_patch(self, patch: dict) -> None:
+        self._forward("_publish_patch", patch)
+
+    def _resync_all(self) -> None:
+        self._forward("_resync_all")
+
+    def _report_sync_error(self, message: str) -> None:
+        self._forward("_report_sync_error", message)
+
+
 class KanbanBoard(anywidget.AnyWidget):
     """A live Kanban board over a Hermes-compatible ``kanban.db``.
 
@@ -82,6 +137,8 @@ class KanbanBoard(anywidget.AnyWidget):
 
         from kanban_widget import KanbanBoard
         board = KanbanBoard("kanban.db")   # no argument: the default board (see Store)
+        board = KanbanBoard(board="ops")   # one of latest Hermes' boards (Store.boards())
+        board.board_slug = "research"      # switch to another (the page has a switcher too)
         board                              # shows it; drag cards, open the drawer, filter
         board.tenant = "acme"              # filters are traits, settable from either side
         board.selected                     # ids selected on the page
@@ -90,6 +147,8 @@ class KanbanBoard(anywidget.AnyWidget):
 
     Args:
         db: a path to the board file, a :class:`Store`, or None for the default board.
+        board: the slug of one of the kanban home's boards (see ``Store.boards()``), instead
+            of ``db``; giving both raises ValidationError, an unknown slug BoardNotFound.
         dispatcher: a callable ``spawn(task)`` that enables the dispatch button, which runs
             ``store.dispatch_once(dispatcher)``.
         user: the author of comments written from the page (default: the login name).
@@ -118,6 +177,18 @@ class KanbanBoard(anywidget.AnyWidget):
     error = traitlets.Unicode("").tag(sync=True)
     """A persistent failure (for example live updates stopped), shown in the page's banner;
     ``""`` when all is well. Python writes."""
+
+    # -- Which board (both ways) -----------------------------------------------------------------
+    board_slug = traitlets.Unicode("").tag(sync=True, from_json=_board_from_page)
+    """The slug of the kanban home's board shown (``""``: a file that is none of them). Set it,
+    from Python or the page's switcher, to show another board: the widget follows that board
+    from then on and the page gets its snapshot. An unknown slug raises TraitError naming the
+    boards there are (from the page it is ignored and the banner says why)."""
+
+    boards = traitlets.List(traitlets.Dict()).tag(sync=True)
+    """The boards the page's switcher offers, ``[{"slug", "name"}]`` as ``Store.boards()``
+    lists them (empty when the shown file is none of them). Read again at each switch and by
+    ``refresh()``. Python writes."""
 
     # -- Filters and selection (both ways) -------------------------------------------------------
     search = traitlets.Unicode("").tag(sync=True,
@@ -148,13 +219,15 @@ class KanbanBoard(anywidget.AnyWidget):
         self,
         db: "str | os.PathLike | Store | None" = None,
         *,
+        board: Optional[str] = None,
         dispatcher: Optional[Callable] = None,
         user: Optional[str] = None,
         read_only: bool = False,
         live: bool = True,
         **kwargs: Any,
     ):
-        unknown = set(kwargs) - set(self.class_trait_names(sync=True)) - {"layout"}
+        unknown = (set(kwargs) - set(self.class_trait_names(sync=True)) - {"layout"}) | (
+            set(kwargs) & {"board_slug", "boards"})  # the board is chosen with board=
         if unknown:
             raise TypeError(
                 f"KanbanBoard got unexpected keyword argument(s) {', '.join(sorted(unknown))}; "
@@ -163,29 +236,115 @@ class KanbanBoard(anywidget.AnyWidget):
         self._lock = threading.RLock()
         self._feed: Optional[BoardFeed] = None
         self._follower = None
+        self._prepared: Optional[_Target] = None
         given = db if isinstance(db, Store) else None
-        path = given.path if given else Store.resolve_path(db)
-        busy_timeout = given.busy_timeout if given else 10.0
-        # Every board on this file in this process shares one feed: its reader, its writer and
-        # its watching thread (re-running a cell adds a follower, not a thread).
-        self._feed = BoardFeed.acquire(path, busy_timeout=busy_timeout)
-        try:
-            self.store = given or self._feed.writer(read_only=read_only)
-            self._state = BoardState(self._feed.reader,
-                                     include_archived=bool(kwargs.get("show_archived")))
-        except BaseException:
-            self._feed.release()
-            self._feed = None
-            raise
+        path = Store.resolve_path(given.path if given else db, board=board)
+        self._root = kanban_root()  # the boards the switcher offers, fixed for this widget
+        self._busy_timeout = given.busy_timeout if given else 10.0
+        self._asked_read_only = bool(read_only)
+        self._show_archived_at_start = bool(kwargs.get("show_archived"))
+        target = self._open_target(slug_of(path, self._root), path, given)
+        self._feed, self.store, self._state = target.feed, target.store, target.state
         self._dispatcher = dispatcher
         self._user = user or _login_name()
+        self._live = live
         super().__init__(has_dispatcher=dispatcher is not None,
-                         read_only=self.store.read_only, **kwargs)
+                         read_only=self.store.read_only, board_slug=target.slug or "",
+                         boards=self._board_choices(target.slug), **kwargs)
         self.on_msg(self._on_message)
         self.observe(self._on_show_archived, names="show_archived")
+        self.observe(self._on_board_slug, names="board_slug")
+        self._switchable = True
         if live:
             _warn_broken_ipykernel()
-            self._follower = self._feed.follow(self, self._state)
+            self._follow()
+
+    # -- which board -----------------------------------------------------------------------------
+
+    def _open_target(self, slug: Optional[str], path: pathlib.Path,
+                     given: Optional[Store] = None) -> _Target:
+        """Get the feed of the board file at ``path`` and a store and state over it."""
+        # Every board on this file in this process shares one feed: its reader, its writer and
+        # its watching thread (re-running a cell adds a follower, not a thread).
+        feed = BoardFeed.acquire(path, busy_timeout=self._busy_timeout)
+        try:
+            store = given or feed.writer(read_only=self._asked_read_only)
+            include_archived = (self.show_archived if self.__dict__.get("_switchable")
+                                else self._show_archived_at_start)
+            return _Target(slug, feed, store, BoardState(feed.reader,
+                                                         include_archived=include_archived))
+        except BaseException:
+            feed.release()
+            raise
+
+    def _follow(self) -> None:
+        self._listener = _Listener(self, self._state)
+        self._follower = self._feed.follow(self._listener, self._state)
+
+    def _board_choices(self, slug: Optional[str]) -> list[dict]:
+        """What the switcher offers: the kanban home's boards, when one of them is shown."""
+        if slug is None:
+            return []
+        listed = [{"slug": b.slug, "name": b.name} for b in list_boards(self._root)]
+        if all(b["slug"] != slug for b in listed):  # a board folder without its board.json
+            listed.append({"slug": slug, "name": slug})
+        return listed
+
+    def _prepare_switch(self, slug: str) -> None:
+        """Open board ``slug`` ready to be shown (the ``board_slug`` observer shows it), or
+        raise: BoardNotFound naming the boards there are, or the store's error opening it."""
+        with self._lock:
+            if slug == self.board_slug or (self._prepared and self._prepared.slug == slug):
+                return
+            if not board_exists(slug, self._root):
+                raise not_found(slug, self._root)
+            path = board_db_path(slug, self._root)
+            if not path.exists() and not self._asked_read_only:
+                Store.create_board(slug, root=self._root)  # listed by Hermes, no file yet
+            self._drop_prepared()
+            self._prepared = self._open_target(slug, path)
+
+    def _drop_prepared(self) -> None:
+        if self._prepared is not None:
+            self._prepared.feed.release()
+            self._prepared = None
+
+    @traitlets.validate("board_slug")
+    def _check_board_slug(self, proposal: Any) -> str:
+        if not self.__dict__.get("_switchable"):
+            return proposal["value"]  # __init__ setting the board it opened
+        try:
+            slug = normalize_slug(proposal["value"])
+            self._prepare_switch(slug)
+        except (KanbanError, OSError) as exc:
+            raise traitlets.TraitError(str(exc)) from None
+        return slug
+
+    def _on_board_slug(self, change: dict) -> None:
+        """Show the board prepared for the new slug: follow its feed, give the old one back,
+        and send the page the new board (its filters stay, its selection is cleared)."""
+        with self._lock:
+            target, self._prepared = self._prepared, None
+            if target is None or target.slug != change["new"]:
+                return
+            old_feed, old_follower = self._feed, self._follower
+            self._feed, self.store, self._state = target.feed, target.store, target.state
+            self._follower = None
+            self._recent_patches().clear()  # revisions of the old board answer no poll now
+            self.error = ""
+            if self._live:
+                self._follow()  # reports the new feed's own trouble, if any
+            with self.hold_sync():
+                self.read_only = self.store.read_only
+                self.selected = []
+                self.boards = self._board_choices(target.slug)
+            self.send_state("_board")
+        # Outside the lock: the last release joins the old feed's thread, which may be waiting
+        # for the lock to deliver a patch (the old board's, which _Listener now drops).
+        if old_feed is not None:
+            if old_follower is not None:
+                old_feed.unfollow(old_follower)
+            old_feed.release()
 
     @traitlets.validate("search", "tenant", "assignee")
     def _check_filter(self, proposal: Any) -> str:
@@ -226,9 +385,11 @@ class KanbanBoard(anywidget.AnyWidget):
         return frame.loc[[i for i in ids if i in frame.index]]
 
     def refresh(self) -> None:
-        """Re-read the whole board and send it to the page (rarely needed: the board is live)."""
+        """Re-read the whole board and send it to the page (rarely needed: the board is live),
+        and the list of boards the switcher offers."""
         with self._lock:
             self._state.reload()
+            self.boards = self._board_choices(self.board_slug or None)
             self.send_state("_board")
 
     def sync_now(self) -> None:
@@ -244,6 +405,8 @@ class KanbanBoard(anywidget.AnyWidget):
         """Stop following the board and close the view; the connections this board shared with
         other boards of the same file close with the last of them."""
         feed = getattr(self, "_feed", None)  # close() also runs from __del__, maybe half-built
+        if getattr(self, "_prepared", None) is not None:
+            self._drop_prepared()
         if feed is not None:
             self._feed = None
             if self._follower is not None:

@@ -16,6 +16,19 @@ def store_path(tmp_path):
 
 
 @pytest.fixture
+def kanban_home(monkeypatch, tmp_path):
+    """An empty kanban home (``$HERMES_KANBAN_HOME``, the root of latest Hermes' several
+    boards) with no other kanban variable set; the working folder is its parent."""
+    for var in ("KANBAN_DB", "HERMES_KANBAN_DB", "HERMES_KANBAN_HOME", "HERMES_KANBAN_BOARD"):
+        monkeypatch.delenv(var, raising=False)
+    root = tmp_path / "hermes"
+    root.mkdir()
+    monkeypatch.setenv("HERMES_KANBAN_HOME", str(root))
+    monkeypatch.chdir(tmp_path)
+    return root
+
+
+@pytest.fixture
 def fresh_store(store_path):
     """A new, empty board on a real SQLite file, closed after the test."""
     store = Store(store_path)

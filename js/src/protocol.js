@@ -37,7 +37,7 @@ export const BULK_ACTION = Object.freeze({
 
 /** Error codes a reply may carry. `Timeout` and `ReadOnlyBoard` can also be produced locally. */
 export const ERROR_CODES = Object.freeze([
-  "InvalidTransition", "ValidationError", "TaskNotFound", "CycleError", "TaskRunning",
+  "InvalidTransition", "ValidationError", "TaskNotFound", "BoardNotFound", "CycleError", "TaskRunning",
   "ReadOnlyBoard", "BoardBusy", "BoardGone", "NotAKanbanDatabase", "BadMessage", "KanbanError",
   "Timeout",
 ]);
@@ -54,6 +54,8 @@ export const TRAIT = Object.freeze({
   HAS_DISPATCHER: "has_dispatcher",
   READ_ONLY: "read_only",
   ERROR: "error",
+  BOARD_SLUG: "board_slug",
+  BOARDS: "boards",
 });
 
 /** The `assignee` filter value that means "tasks with no assignee". */

@@ -9,12 +9,14 @@ import { FROM_PYTHON, REQUEST, TRAIT } from "./protocol.js";
 export const VIEW_TRAITS = [
   TRAIT.SEARCH, TRAIT.TENANT, TRAIT.ASSIGNEE, TRAIT.SHOW_ARCHIVED, TRAIT.LANES,
   TRAIT.SELECTED, TRAIT.HAS_DISPATCHER, TRAIT.READ_ONLY, TRAIT.ERROR,
+  TRAIT.BOARD_SLUG, TRAIT.BOARDS,
 ];
 
 const DEFAULTS = {
   [TRAIT.SEARCH]: "", [TRAIT.TENANT]: "", [TRAIT.ASSIGNEE]: "",
   [TRAIT.SHOW_ARCHIVED]: false, [TRAIT.LANES]: false, [TRAIT.SELECTED]: [],
   [TRAIT.HAS_DISPATCHER]: false, [TRAIT.READ_ONLY]: false, [TRAIT.ERROR]: "",
+  [TRAIT.BOARD_SLUG]: "", [TRAIT.BOARDS]: [],
 };
 
 export const SEARCH_DEBOUNCE_MS = 250;
@@ -25,11 +27,20 @@ export function readTraits(model) {
   for (const name of VIEW_TRAITS) {
     const v = model.get(name);
     const d = DEFAULTS[name];
-    if (Array.isArray(d)) out[name] = Array.isArray(v) ? v.map(String) : [];
+    if (name === TRAIT.BOARDS) out[name] = readBoards(v);
+    else if (Array.isArray(d)) out[name] = Array.isArray(v) ? v.map(String) : [];
     else if (typeof d === "boolean") out[name] = Boolean(v);
     else out[name] = v === null || v === undefined ? "" : String(v);
   }
   return out;
+}
+
+/** The switcher's boards, `[{slug, name}]`: entries without a slug are dropped. */
+function readBoards(value) {
+  if (!Array.isArray(value)) return [];
+  return value
+    .filter((b) => b && typeof b === "object" && typeof b.slug === "string" && b.slug)
+    .map((b) => ({ slug: b.slug, name: typeof b.name === "string" && b.name ? b.name : b.slug }));
 }
 
 /**

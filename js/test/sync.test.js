@@ -10,6 +10,16 @@ describe("synced traits", () => {
     expect(t).toMatchObject({ search: "", selected: [], lanes: true, show_archived: false, error: "" });
   });
 
+  it("reads the switcher's boards as {slug, name}, dropping malformed entries", () => {
+    const t = readTraits(fakeModel({
+      board_slug: "ops",
+      boards: [{ slug: "default", name: "Default" }, { slug: "ops" }, "junk", { name: "no slug" }, null],
+    }));
+    expect(t.board_slug).toBe("ops");
+    expect(t.boards).toEqual([{ slug: "default", name: "Default" }, { slug: "ops", name: "ops" }]);
+    expect(readTraits(fakeModel({ boards: "nope" })).boards).toEqual([]);
+  });
+
   it("sets at once, and saves typing once after the debounce", () => {
     vi.useFakeTimers();
     const model = fakeModel({ search: "" });

@@ -1,7 +1,9 @@
 """The kanban kernel: a Hermes-compatible SQLite task store. Standard library only."""
 
+from .boards import BoardInfo, create_board, list_boards
 from .errors import (
     BoardBusy,
+    BoardNotFound,
     BoardGone,
     CycleError,
     InvalidTransition,
@@ -22,7 +24,7 @@ from .models import (
     Event,
     Task,
 )
-from .paths import default_board_path
+from .paths import current_board, default_board_path, kanban_root
 from .store import Store
 
 __all__ = [
@@ -30,5 +32,6 @@ __all__ = [
     "STATUSES", "BOARD_COLUMNS", "EVENT_ALIASES", "default_board_path",
     "KanbanError", "TaskNotFound", "ValidationError", "CycleError", "InvalidTransition",
     "TaskRunning", "ReadOnlyBoard", "NotAKanbanDatabase", "BoardBusy",
-    "BoardGone",
+    "BoardGone", "BoardNotFound", "BoardInfo", "list_boards", "create_board", "current_board",
+    "kanban_root",
 ]

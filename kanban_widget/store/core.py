@@ -18,8 +18,10 @@ from typing import Callable, Iterator, Optional
 
 from . import schema
 from .boardfile import check_openable, connect, identity, not_writable, sqlite_uri
-from .errors import BoardBusy, BoardGone, KanbanError, NotAKanbanDatabase, ReadOnlyBoard
-from .paths import default_board_path
+from .boards import create_board, list_boards
+from .errors import (BoardBusy, BoardGone, KanbanError, NotAKanbanDatabase, ReadOnlyBoard,
+                     ValidationError)
+from .paths import resolve_board_path
 
 
 def translate(exc: sqlite3.Error, path: object) -> KanbanError | sqlite3.Error:
@@ -63,11 +65,15 @@ class StoreBase:
         self,
         path: str | os.PathLike | None = None,
         *,
+        board: Optional[str] = None,
+        create: bool = False,
         read_only: bool = False,
         busy_timeout: float = 10.0,
         clock: Optional[Callable[[], float]] = None,
     ):
-        self.path = self.resolve_path(path)
+        self.path = self.resolve_path(path, board=board, create=create)
+        if create and board is not None:
+            create_board(board)  # its board.json too, so latest Hermes lists what we create
         self.busy_timeout = float(busy_timeout)
         if not 0 <= self.busy_timeout <= MAX_BUSY_TIMEOUT:  # also refuses nan
             raise ValueError(
@@ -83,9 +89,28 @@ class StoreBase:
         self._open()
 
     @staticmethod
-    def resolve_path(path: str | os.PathLike | None) -> Path:
-        """The absolute path ``Store(path)`` opens: ``~`` expanded, the default board for None."""
-        return (Path(path).expanduser() if path is not None else default_board_path()).absolute()
+    def resolve_path(path: str | os.PathLike | None, board: Optional[str] = None, *,
+                     create: bool = False) -> Path:
+        """The absolute path ``Store(path)`` or ``Store(board=...)`` opens: ``~`` expanded;
+        with neither, the board found as Hermes finds it (:mod:`.paths`).
+
+        Raises ValidationError for both at once or a malformed slug, and BoardNotFound (naming
+        the boards there are) for a board that does not exist, unless ``create``.
+        """
+        if path is not None and board is not None:
+            raise ValidationError(
+                f"give a path or a board, not both (got path={str(path)!r} and board={board!r}): "
+                "a path names any board file, a board one of the kanban home's boards")
+        if path is not None:
+            return Path(path).expanduser().absolute()
+        return resolve_board_path(board, create=create and board is not None)
+
+    #: ``Store.boards(root=None)``: the boards latest Hermes lists (see :mod:`.boards`).
+    boards = staticmethod(list_boards)
+
+    #: ``Store.create_board(slug, *, name=None, description="", root=None)``: a new board
+    #: latest Hermes lists (see :mod:`.boards`).
+    create_board = staticmethod(create_board)
 
     # -- opening -------------------------------------------------------------------------------
 

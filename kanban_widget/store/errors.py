@@ -24,6 +24,10 @@ class TaskNotFound(KanbanError, LookupError):
         return self.args[0]
 
 
+class BoardNotFound(KanbanError, LookupError):
+    """No board with this slug under the kanban home (the message names the boards there)."""
+
+
 class ValidationError(KanbanError, ValueError):
     """An argument is malformed: a blank title, an unknown status or parent, a bad priority."""
 
@@ -63,6 +67,7 @@ class BoardBusy(KanbanError):
 __all__ = [
     "KanbanError",
     "TaskNotFound",
+    "BoardNotFound",
     "ValidationError",
     "CycleError",
     "InvalidTransition",

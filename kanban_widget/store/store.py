@@ -21,10 +21,12 @@ class Store(TaskVerbs, LinkVerbs, ClaimVerbs, SnapshotReads, StoreBase):
             store.move_task(spec, "done", result="spec.md")          # build becomes ready
             store.board().columns["ready"]
 
-    ``Store(path=None, *, read_only=False, busy_timeout=10.0)``: with no path the board is
-    found as Hermes finds it (``$KANBAN_DB``, ``$HERMES_KANBAN_DB``,
-    ``$HERMES_KANBAN_HOME/kanban.db``, ``~/.hermes/kanban.db`` if it exists, else
-    ``./kanban.db``). A new or empty file gets the schema; an older Hermes board gets its
+    ``Store(path=None, *, board=None, create=False, read_only=False, busy_timeout=10.0)``:
+    with no path the board is found as latest Hermes finds it (``board``, ``$KANBAN_DB``,
+    ``$HERMES_KANBAN_BOARD``, ``$HERMES_KANBAN_DB``, the kanban home's ``current`` file, else
+    its default board; see :mod:`.paths`). ``board="ops"`` opens one of the kanban home's boards
+    (``Store.boards()`` lists them; ``create=True`` makes it, with the ``board.json`` Hermes
+    lists it by). A new or empty file gets the schema; an older Hermes board gets its
     missing columns, additively. A file that is not a kanban board raises NotAKanbanDatabase
     and is left untouched; a file that cannot be written opens read-only.
 

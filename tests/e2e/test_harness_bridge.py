@@ -21,7 +21,7 @@ from test_harness_moves import mouse_drag
 pytestmark = pytest.mark.browser
 
 TRAITS = ("_board", "search", "tenant", "assignee", "show_archived", "lanes", "selected",
-          "has_dispatcher", "read_only", "error")
+          "has_dispatcher", "read_only", "error", "board_slug", "boards")
 
 
 class Bridge:

@@ -72,7 +72,7 @@ def test_context_manager_closes(store_path):
 
 # -- which file when none is named -------------------------------------------------------------
 
-ENV_VARS = ("KANBAN_DB", "HERMES_KANBAN_DB", "HERMES_KANBAN_HOME")
+ENV_VARS = ("KANBAN_DB", "HERMES_KANBAN_DB", "HERMES_KANBAN_HOME", "HERMES_KANBAN_BOARD")
 
 
 @pytest.fixture

@@ -1,8 +1,9 @@
 import { html } from "./html.js";
 import { TRAIT, UNASSIGNED } from "../protocol.js";
 import { SEARCH_DEBOUNCE_MS } from "../sync.js";
+import { BoardSwitch } from "./BoardSwitch.js";
 
-/** Filters (synced traits), the dispatch button and the read-only notice. */
+/** The board switcher, filters (synced traits), the dispatch button and the read-only notice. */
 const KEYS_HELP = "On a focused card: arrows move the focus; [ and ] (or Shift+←/→) move the card one "
   + "column (a selected card takes the whole selection along, as dragging it does); Enter opens it; Space selects it; Ctrl/Cmd+A selects its column. Escape closes "
   + "the dialog, the drawer or the create form. Ctrl/Cmd-click toggles a card, Shift-click "
@@ -12,6 +13,7 @@ export function Toolbar({ traits, board, actions, view }) {
   const write = actions.writeTrait;
   const readOnly = traits[TRAIT.READ_ONLY];
   return html`<div class="kb-toolbar" role="toolbar" aria-label="Board filters">
+    <${BoardSwitch} traits=${traits} write=${write} />
     <input
       type="search"
       class="kb-input kb-search"
