@@ -99,14 +99,21 @@ class BoardFeed:
     min_interval = 0.05
     fail_after = 3.0
 
-    def __init__(self, path: Path, *, busy_timeout: float):
+    def __init__(self, path: Path, *, busy_timeout: float, create: bool = False):
         self.path = path
         self.busy_timeout = busy_timeout
+        self._writers: dict[bool, Store] = {}
+        if create:  # the writer first: it creates a new board file, which a reader cannot
+            self._writers[False] = Store(path, busy_timeout=busy_timeout)
         # Reads wait at most a second for a lock (only a rollback-journal board or a WAL
         # recovery can make a reader wait): the thread reports a stuck board instead of hanging,
         # and the kernel's own reads through this store never freeze a notebook for long.
-        self.reader = Store(path, read_only=True, busy_timeout=min(busy_timeout, 1.0))
-        self._writers: dict[bool, Store] = {}
+        try:
+            self.reader = Store(path, read_only=True, busy_timeout=min(busy_timeout, 1.0))
+        except BaseException:
+            for store in self._writers.values():
+                store.close()
+            raise
         self._users = 0
         self._lock = threading.RLock()
         self._followers: list[Follower] = []
@@ -123,13 +130,15 @@ class BoardFeed:
     # -- sharing -------------------------------------------------------------------------------
 
     @classmethod
-    def acquire(cls, path: Path, *, busy_timeout: float = 10.0) -> "BoardFeed":
-        """The feed of the board file at ``path`` (an absolute path), opened if need be."""
+    def acquire(cls, path: Path, *, busy_timeout: float = 10.0,
+                create: bool = False) -> "BoardFeed":
+        """The feed of the board file at ``path`` (an absolute path), opened if need be;
+        with ``create``, a board is created there when there is none."""
         key = str(path)
         with cls._feeds_lock:
             feed = cls._feeds.get(key)
             if feed is None:
-                feed = cls._feeds[key] = cls(path, busy_timeout=busy_timeout)
+                feed = cls._feeds[key] = cls(path, busy_timeout=busy_timeout, create=create)
             feed._users += 1
             return feed
 

@@ -266,7 +266,8 @@ class KanbanBoard(anywidget.AnyWidget):
         """Get the feed of the board file at ``path`` and a store and state over it."""
         # Every board on this file in this process shares one feed: its reader, its writer and
         # its watching thread (re-running a cell adds a follower, not a thread).
-        feed = BoardFeed.acquire(path, busy_timeout=self._busy_timeout)
+        feed = BoardFeed.acquire(path, busy_timeout=self._busy_timeout,
+                                 create=given is None and not self._asked_read_only)
         try:
             store = given or feed.writer(read_only=self._asked_read_only)
             include_archived = (self.show_archived if self.__dict__.get("_switchable")

@@ -399,3 +399,15 @@ def test_demo_force_writes_over_an_open_board_through_sqlite(tmp_path, make_boar
     assert wire.request("create", title="after the demo", column="todo")["ok"]
     assert "after the demo" in titles(path)
     assert sorted(p.name for p in tmp_path.iterdir() if "demo-" in p.name) == []
+
+
+def test_a_board_on_a_new_file_creates_it(tmp_path, make_board):
+    """As ``Store(path)`` does: the first look at a board may be at a file that is not there."""
+    path = tmp_path / "new" / "kanban.db"
+    board, wire = make_board(path)
+    assert path.exists() and board._state.cards == {} and not board.read_only
+    assert wire.request("create", title="first", column="todo")["ok"]
+    wait_for(lambda: [c["title"] for c in board._state.cards.values()] == ["first"])
+    with pytest.raises(Exception, match="no board"):
+        KanbanBoard(tmp_path / "missing.db", read_only=True)
+    assert not (tmp_path / "missing.db").exists()
