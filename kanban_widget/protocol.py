@@ -41,6 +41,7 @@ BULK_ACTIONS = ("move", "assign", "priority", "archive")
 #: sent as its nearest listed base class. ``js/src/protocol.js`` knows every one (a test checks).
 ERROR_CODES = {
     errors.TaskNotFound: "TaskNotFound",
+    errors.BoardNotFound: "BoardNotFound",
     errors.CycleError: "CycleError",
     errors.ValidationError: "ValidationError",
     errors.InvalidTransition: "InvalidTransition",

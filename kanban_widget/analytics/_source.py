@@ -18,13 +18,9 @@ import pandas as pd
 
 from ..store.boardfile import connect
 from ..store._columns import fetch_columns  # noqa: F401  (re-exported for the views)
-from ..store.errors import KanbanError, NotAKanbanDatabase, ValidationError
+from ..store.errors import BoardNotFound, NotAKanbanDatabase, ValidationError
 from ..store.vocabulary import (EVENT_ALIASES, STATUSES, UNASSIGNED,  # noqa: F401
                                 normalize_assignee, status_order)
-
-class BoardNotFound(KanbanError, FileNotFoundError):
-    """There is no file at the path analytics was given."""
-
 
 class UnreadableBoard(NotAKanbanDatabase, ValueError):
     """The file is not a SQLite kanban board, or cannot be opened read-only."""

@@ -24,8 +24,12 @@ class TaskNotFound(KanbanError, LookupError):
         return self.args[0]
 
 
-class BoardNotFound(KanbanError, LookupError):
-    """No board with this slug under the kanban home (the message names the boards there)."""
+class BoardNotFound(KanbanError, LookupError, FileNotFoundError):
+    """No such board: no board with this slug under the kanban home (the message names the
+    boards there), or no file at the path analytics was given."""
+
+    def __str__(self) -> str:  # the bases would otherwise quote it or show errno fields
+        return self.args[0]
 
 
 class ValidationError(KanbanError, ValueError):
