@@ -28,7 +28,7 @@ from .protocol import BadMessage, parse_request
 from .store import BoardBusy, KanbanError, Store, TaskNotFound, list_boards
 from .store.paths import (board_db_path, board_exists, kanban_root, normalize_slug, not_found,
                           slug_of)
-from .sync import BoardFeed
+from .feed import BoardFeed
 
 log = logging.getLogger(__name__)
 STATIC = pathlib.Path(__file__).parent / "static"

@@ -262,7 +262,7 @@ def _feed_threads():
 def test_fifty_boards_on_one_file_share_one_thread_and_two_connections(store_path):
     """Re-running a cell makes a new board each time and the old ones are never closed (the
     widget registry keeps them): they must not cost a thread and connections each."""
-    from kanban_widget.sync import BoardFeed
+    from kanban_widget.feed import BoardFeed
 
     Store(store_path).create_task("shared")
     baseline = len(_feed_threads())

@@ -239,7 +239,7 @@ def test_feed_thread_ends_when_its_followers_are_garbage_collected(fresh_store):
     # calls close(); the thread itself must never be what keeps a board alive, so it holds its
     # followers weakly and ends once none is left.
     from kanban_widget.board import BoardState
-    from kanban_widget.sync import BoardFeed
+    from kanban_widget.feed import BoardFeed
 
     class Owner:
         def _publish_patch(self, patch):

@@ -11,7 +11,7 @@ import traitlets
 
 from kanban_widget import KanbanBoard, Store
 from kanban_widget.store import BoardNotFound, ValidationError
-from kanban_widget.sync import BoardFeed
+from kanban_widget.feed import BoardFeed
 
 @pytest.fixture
 def home(kanban_home):

@@ -1,4 +1,4 @@
-// Pure selection logic. The selection itself is the synced `selected` trait (see sync.js).
+// Pure selection logic. The selection itself is the synced `selected` trait (see traits.js).
 
 /** Toggle one id (Ctrl/Cmd-click, the card's checkbox). */
 export function toggleId(selected, id) {

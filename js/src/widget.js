@@ -4,8 +4,9 @@ import { render as preactRender } from "preact";
 import { html } from "./ui/html.js";
 import { App } from "./ui/App.js";
 import { Boundary } from "./ui/Boundary.js";
-import { createBoardStore } from "./store.js";
-import { createChangePoll, createTraitSync } from "./sync.js";
+import { createBoardStore } from "./board-model.js";
+import { createChangePoll } from "./change-poll.js";
+import { createTraitSync } from "./traits.js";
 import { TRAIT } from "./protocol.js";
 import "./widget.css";
 

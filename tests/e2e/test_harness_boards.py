@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from kanban_widget import KanbanBoard, Store
-from kanban_widget.sync import BoardFeed
+from kanban_widget.feed import BoardFeed
 from test_harness_a11y import axe_check
 from test_harness_bridge import TRAITS, Bridge
 from test_harness_moves import mouse_drag

@@ -1,6 +1,6 @@
 import { html } from "./html.js";
 import { TRAIT, UNASSIGNED } from "../protocol.js";
-import { SEARCH_DEBOUNCE_MS } from "../sync.js";
+import { SEARCH_DEBOUNCE_MS } from "../traits.js";
 import { BoardSwitch } from "./BoardSwitch.js";
 
 /** The board switcher, filters (synced traits), the dispatch button and the read-only notice. */

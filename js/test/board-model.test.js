@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createBoardStore } from "../src/store.js";
+import { createBoardStore } from "../src/board-model.js";
 import { board, card, fakeModel, tick } from "./helpers.js";
 
 function setup(cards = [card("a", { status: "ready" }), card("b", { status: "todo" })], opts) {

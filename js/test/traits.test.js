@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createTraitSync, readTraits } from "../src/sync.js";
+import { createTraitSync, readTraits } from "../src/traits.js";
 import { fakeModel } from "./helpers.js";
 
 afterEach(() => vi.useRealTimers());

@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createChangePoll, POLL_QUIET_MS, POLL_QUIET_TRUSTED_MS } from "../src/sync.js";
-import { createBoardStore } from "../src/store.js";
+import { createChangePoll, POLL_QUIET_MS, POLL_QUIET_TRUSTED_MS } from "../src/change-poll.js";
+import { createBoardStore } from "../src/board-model.js";
 import { board, card, fakeModel } from "./helpers.js";
 
 afterEach(() => vi.useRealTimers());
