@@ -31,7 +31,7 @@ import click
 from . import __version__
 from .launch import LaunchError
 from .protocol import MAX_INT, MIN_INT
-from .store import STATUSES, KanbanError, Store, Task, TaskNotFound, list_boards
+from .store import STATUSES, KanbanError, Store, Task, list_boards
 from .store.boardfile import check_openable, write_over
 from .store.core import MAX_BUSY_TIMEOUT
 
@@ -383,19 +383,13 @@ def list_(board: BoardOption, status, assignee, tenant, archived: bool, as_json:
 @pass_board
 def show(board: BoardOption, task_id: str, as_json: bool) -> None:
     """Show a task with its links, comments and history."""
-    store = board.open()
-    with store.reading():
-        task = store.get_task(task_id)
-        if task is None:
-            raise TaskNotFound(task_id, store.path)
-        parents, children = store.parents_of(task_id), store.children_of(task_id)
-        comments, events = store.list_comments(task_id), store.list_events(task_id)
-        related = {t: store.get_task(t) for t in (*parents, *children)}
+    detail = board.open().task_detail(task_id)
+    task, comments, events = detail.task, detail.comments, detail.events
     if as_json:
         emit_json({
             "task": task_json(task),
-            "parents": parents,
-            "children": children,
+            "parents": [t.id for t in detail.parents],
+            "children": [t.id for t in detail.children],
             "comments": [c.to_dict() for c in comments],
             "events": [e.to_dict() for e in events],
         })
@@ -409,11 +403,10 @@ def show(board: BoardOption, task_id: str, as_json: bool) -> None:
     for name, value in fields:
         if value not in (None, ""):
             say(f"  {name + ':':<11}{value}")
-    for label, ids in (("parents", parents), ("children", children)):
-        if ids:
+    for label, linked in (("parents", detail.parents), ("children", detail.children)):
+        if linked:
             click.echo(f"\n{label.capitalize()}:")
-            for other in ids:
-                t = related[other]
+            for t in linked:
                 say(f"  {ICONS.get(t.status, '·')} {t.id}  {t.status:<8}  {t.title}")
     for label, text in (("Body", task.body), ("Result", task.result)):
         if text:

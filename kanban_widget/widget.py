@@ -568,21 +568,17 @@ class KanbanBoard(anywidget.AnyWidget):
                 self.store.move_task(task_id, "archived")
 
     def _do_detail(self, req: dict) -> dict:
-        task = self.store.get_task(req["task_id"])
-        if task is None:
-            raise TaskNotFound(req["task_id"], self.store.path)
+        detail = self.store.task_detail(req["task_id"])
 
-        def summary(ids: list[str]) -> list[dict]:
-            tasks = [self.store.get_task(i) for i in ids]
-            return [{"id": t.id, "title": t.title, "status": t.status} for t in tasks if t]
+        def summary(tasks: list) -> list[dict]:
+            return [{"id": t.id, "title": t.title, "status": t.status} for t in tasks]
 
-        events = self.store.list_events(task.id)
         return {
-            "task": task.to_dict(),
-            "comments": [c.to_dict() for c in self.store.list_comments(task.id)],
-            "events": [e.to_dict() for e in reversed(events)][:500],
-            "parents": summary(self.store.parents_of(task.id)),
-            "children": summary(self.store.children_of(task.id)),
+            "task": detail.task.to_dict(),
+            "comments": [c.to_dict() for c in detail.comments],
+            "events": [e.to_dict() for e in reversed(detail.events)][:500],
+            "parents": summary(detail.parents),
+            "children": summary(detail.children),
         }
 
     def _recent_patches(self) -> deque:

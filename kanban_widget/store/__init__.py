@@ -23,12 +23,13 @@ from .models import (
     DispatchResult,
     Event,
     Task,
+    TaskDetail,
 )
 from .paths import current_board, default_board_path, kanban_root
 from .store import Store
 
 __all__ = [
-    "Store", "Task", "Comment", "Event", "DispatchResult", "BoardSnapshot",
+    "Store", "Task", "TaskDetail", "Comment", "Event", "DispatchResult", "BoardSnapshot",
     "STATUSES", "BOARD_COLUMNS", "EVENT_ALIASES", "default_board_path",
     "KanbanError", "TaskNotFound", "ValidationError", "CycleError", "InvalidTransition",
     "TaskRunning", "ReadOnlyBoard", "NotAKanbanDatabase", "BoardBusy",

@@ -135,6 +135,19 @@ class DispatchResult:
 
 
 @dataclass(frozen=True)
+class TaskDetail:
+    """One task with everything around it, read in one snapshot (:meth:`Store.task_detail`):
+    its parents and children (as tasks, in link order), comments (oldest first) and events
+    (oldest first)."""
+
+    task: Task
+    parents: list
+    children: list
+    comments: list
+    events: list
+
+
+@dataclass(frozen=True)
 class BoardSnapshot:
     """The board as one consistent read: columns of cards, filters' choices and the event cursor.
 

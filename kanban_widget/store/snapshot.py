@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Iterable, Optional
 
-from .models import TASK_FIELDS, BoardSnapshot
+from .errors import TaskNotFound
+from .models import TASK_FIELDS, BoardSnapshot, TaskDetail
 from .schema import RENAMED_BY_LATEST
 from .vocabulary import (BOARD_COLUMNS, CONDITIONAL_KINDS, STATUS_KINDS, STATUS_KINDS_SQL, card_order_sql,
                          event_target_sql)
@@ -176,6 +177,22 @@ class SnapshotReads:
                 "SELECT DISTINCT assignee FROM tasks WHERE assignee IS NOT NULL "
                 "AND status != 'archived' ORDER BY assignee")]
         return tenants, assignees
+
+    def task_detail(self, task_id: str) -> TaskDetail:
+        """A task with its parents, children, comments and events, all read in one snapshot
+        (what the page's drawer and ``kanban-widget show`` display). Raises TaskNotFound."""
+        with self.reading():
+            task = self.get_task(task_id)
+            if task is None:
+                raise TaskNotFound(task_id, self.path)
+            parents, children = self.parents_of(task_id), self.children_of(task_id)
+            related = {other: self.get_task(other) for other in (*parents, *children)}
+            return TaskDetail(
+                task=task,
+                parents=[related[i] for i in parents if related[i]],
+                children=[related[i] for i in children if related[i]],
+                comments=self.list_comments(task_id),
+                events=self.list_events(task_id))
 
     def running_claims(self) -> dict[str, tuple]:
         """``{task id: (claim_lock, claim_expires)}`` for every running task.

@@ -185,3 +185,24 @@ def test_blank_assignee_and_tenant_mean_none(fresh_store, how):
     assert fresh_store.list_events(task_id)[-1].payload in (
         {"assignee": None}, {"fields": ["tenant"]},
         {"assignee": None, "status": "ready", "parents": [], "tenant": None})
+
+
+def test_task_detail_has_links_comments_and_events(fresh_store, clock):
+    from kanban_widget.store import TaskDetail, TaskNotFound
+
+    parent = fresh_store.create_task("parent")
+    clock.advance(1)
+    child = fresh_store.create_task("child", parents=[parent])
+    other = fresh_store.create_task("other parent")
+    fresh_store.link_tasks(other, child)
+    fresh_store.add_comment(child, "ann", "first")
+    fresh_store.add_comment(child, "bo", "second")
+    detail = fresh_store.task_detail(child)
+    assert isinstance(detail, TaskDetail) and detail.task.title == "child"
+    assert [t.id for t in detail.parents] == fresh_store.parents_of(child)
+    assert {t.id for t in detail.parents} == {parent, other} and detail.children == []
+    assert [t.id for t in fresh_store.task_detail(parent).children] == [child]
+    assert [c.body for c in detail.comments] == ["first", "second"]
+    assert [e.kind for e in detail.events] == [e.kind for e in fresh_store.list_events(child)]
+    with pytest.raises(TaskNotFound):
+        fresh_store.task_detail("t_nope")
