@@ -220,11 +220,10 @@ class BoardFeed:
             if not followers:
                 return  # every board on this file was closed or collected
             try:
-                now = identity(self.path)
-                if now != self.reader._identity:  # the file the reader has open
-                    self._replaced(now, followers)
+                if self.reader.file_replaced():
+                    self._replaced(followers)
                     last_version = None
-                version = self.reader._query("PRAGMA data_version", plain=True)[0][0]
+                version = self.reader.data_version()
                 if version != last_version:
                     last_change = time.monotonic()
                     wait = last_send + self.min_interval - time.monotonic()
@@ -260,9 +259,9 @@ class BoardFeed:
             if self._wakeup.wait(timeout):
                 last_change = time.monotonic()
 
-    def _replaced(self, now, followers: list[Follower]) -> None:
+    def _replaced(self, followers: list[Follower]) -> None:
         """The path names another file now, or none: start over from a fresh snapshot."""
-        if now is None:
+        if identity(self.path) is None:
             self._report(followers, f"Live updates stopped: the board file {self.path} was "
                                     "deleted; waiting for it to come back")
             raise FileNotFoundError(f"{self.path} is gone")
@@ -272,9 +271,8 @@ class BoardFeed:
         with self._lock:
             stores = [self.reader, *self._writers.values()]
         for store in stores:
-            store._let_go()
-        with self.reader._lock:
-            self.reader._follow_path()
+            store.let_go()
+        self.reader.follow_path()
         for follower in followers:
             follower.state.reload()
             follower.resync()

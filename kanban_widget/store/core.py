@@ -140,26 +140,38 @@ class StoreBase:
             self._conn, self._identity = None, _DETACHED
             raise
 
-    def _follow_path(self) -> None:
-        """Before a transaction: make sure the connection is to the file the path names now.
+    def file_replaced(self) -> bool:
+        """True when the path names another file than the one this store has open, or none
+        (a restore, ``mv new.db kanban.db``, a deletion). Only a ``stat``: cheap to ask often."""
+        return identity(self.path) != self._identity
+
+    def follow_path(self) -> None:
+        """Make sure the connection is to the file the path names now (every transaction does
+        this first).
 
         A board replaced on disk is re-opened (and checked again); a deleted one raises
         BoardGone rather than letting a write land in an unlinked file.
         """
-        now = identity(self.path)
-        if now == self._identity or self._closed:
-            return
-        if now is None:
-            raise BoardGone(
-                f"the board file {self.path} was deleted while it was open; nothing was "
-                "written. Restore it, or open another board")
-        # Close first: the -wal and -shm are named after the path, so the old file's must be
-        # checkpointed and removed (by the last connection to it closing) before the new file
-        # is opened beside them.
-        self._let_go()
-        self._open()
+        with self._lock:
+            now = identity(self.path)
+            if now == self._identity or self._closed:
+                return
+            if now is None:
+                raise BoardGone(
+                    f"the board file {self.path} was deleted while it was open; nothing was "
+                    "written. Restore it, or open another board")
+            # Close first: the -wal and -shm are named after the path, so the old file's must be
+            # checkpointed and removed (by the last connection to it closing) before the new
+            # file is opened beside them.
+            self.let_go()
+            self._open()
 
-    def _let_go(self) -> None:
+    def data_version(self) -> int:
+        """SQLite's ``PRAGMA data_version`` on this store's connection: it changes whenever
+        another connection commits to the file, so it is the cheap way to notice a change."""
+        return self._query("PRAGMA data_version", plain=True)[0][0]
+
+    def let_go(self) -> None:
         """Close the connection now; the next transaction opens whatever file the path names
         then. Used when the file was replaced, so every connection to the old one can close
         before any opens the new one."""
@@ -255,7 +267,7 @@ class StoreBase:
             depth = self._depth
             savepoint = f"kanban_sp{depth}"
             if depth == 0:
-                self._follow_path()
+                self.follow_path()
             try:
                 self._conn.execute("BEGIN IMMEDIATE" if depth == 0 else f"SAVEPOINT {savepoint}")
             except sqlite3.OperationalError as exc:
@@ -292,7 +304,7 @@ class StoreBase:
             if self._depth or (self._conn is not None and self._conn.in_transaction):
                 yield self._conn
                 return
-            self._follow_path()
+            self.follow_path()
             try:
                 self._conn.execute("BEGIN")
             except sqlite3.OperationalError as exc:
@@ -318,7 +330,7 @@ class StoreBase:
         SQLite's lock and damage errors turned into the store's own."""
         with self._lock:
             if not self._depth and (self._conn is None or not self._conn.in_transaction):
-                self._follow_path()
+                self.follow_path()
             try:
                 cursor = self._conn.cursor()
                 if plain:
@@ -340,7 +352,7 @@ class StoreBase:
         store's lock: other threads wait for it rather than inherit the short timeout.
         """
         with self._lock:
-            self._follow_path()  # the connection the block will use
+            self.follow_path()  # the connection the block will use
             wait = min(float(seconds), self.busy_timeout)
             self._conn.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
             try:
