@@ -237,6 +237,9 @@ class KanbanBoard(anywidget.AnyWidget):
         self._feed: Optional[BoardFeed] = None
         self._follower = None
         self._prepared: Optional[_Target] = None
+        self._switchable = False  # True once __init__ has set the board it opened
+        self._recent: deque = deque(maxlen=RECENT_PATCHES)  # for a page that missed sends
+        self._beacon_at = -BEACON_EVERY
         given = db if isinstance(db, Store) else None
         path = Store.resolve_path(given.path if given else db, board=board)
         self._root = kanban_root()  # the boards the switcher offers, fixed for this widget
@@ -270,7 +273,7 @@ class KanbanBoard(anywidget.AnyWidget):
                                  create=given is None and not self._asked_read_only)
         try:
             store = given or feed.writer(read_only=self._asked_read_only)
-            include_archived = (self.show_archived if self.__dict__.get("_switchable")
+            include_archived = (self.show_archived if self._switchable
                                 else self._show_archived_at_start)
             return _Target(slug, feed, store, BoardState(feed.reader,
                                                          include_archived=include_archived))
@@ -312,7 +315,7 @@ class KanbanBoard(anywidget.AnyWidget):
 
     @traitlets.validate("board_slug")
     def _check_board_slug(self, proposal: Any) -> str:
-        if not self.__dict__.get("_switchable"):
+        if not self._switchable:
             return proposal["value"]  # __init__ setting the board it opened
         try:
             slug = normalize_slug(proposal["value"])
@@ -331,7 +334,7 @@ class KanbanBoard(anywidget.AnyWidget):
             old_feed, old_follower = self._feed, self._follower
             self._feed, self.store, self._state = target.feed, target.store, target.state
             self._follower = None
-            self._recent_patches().clear()  # revisions of the old board answer no poll now
+            self._recent.clear()  # revisions of the old board answer no poll now
             self.error = ""
             if self._live:
                 self._follow()  # reports the new feed's own trouble, if any
@@ -423,7 +426,7 @@ class KanbanBoard(anywidget.AnyWidget):
 
     def _publish_patch(self, patch: dict) -> None:
         with self._lock:
-            self._recent_patches().append(patch)  # for a page that never gets this send (poll)
+            self._recent.append(patch)  # for a page that never gets this send (poll)
             self.send(patch)
 
     def _report_sync_error(self, message: str) -> None:
@@ -581,12 +584,6 @@ class KanbanBoard(anywidget.AnyWidget):
             "children": summary(detail.children),
         }
 
-    def _recent_patches(self) -> deque:
-        recent = self.__dict__.get("_recent")
-        if recent is None:
-            recent = self.__dict__.setdefault("_recent", deque(maxlen=RECENT_PATCHES))
-        return recent
-
     def _do_poll(self, req: dict) -> dict:
         """The page heard nothing for a while and says which revision it shows. Answered here,
         on the kernel's main thread, for hosts that drop what the tail thread sends (Colab):
@@ -598,7 +595,7 @@ class KanbanBoard(anywidget.AnyWidget):
             if page_rev == current:
                 self._send_beacon()
                 return {"rev": current}
-            kept = {p["rev"]: p for p in self._recent_patches()}
+            kept = {p["rev"]: p for p in self._recent}
             missed = None
             if 0 <= page_rev < current and current - page_rev <= len(kept):
                 missed = [kept.get(r) for r in range(page_rev + 1, current + 1)]
@@ -614,7 +611,7 @@ class KanbanBoard(anywidget.AnyWidget):
         seconds). Where it arrives, the host delivers the tail thread's patches, and the page
         stops asking every second or two; where it is dropped (Colab), the page keeps asking."""
         now = time.monotonic()
-        if now - self.__dict__.get("_beacon_at", -BEACON_EVERY) < BEACON_EVERY:
+        if now - self._beacon_at < BEACON_EVERY:
             return
         self._beacon_at = now
         name = f"kanban-tail-{self.path.name}-beacon"  # one of the board's threads, as a host sees it
