@@ -241,7 +241,7 @@ def main() -> None:
         "Ratios (baseline ÷ ours):",
         *ratios,
         "",
-        f"Idle cost of the tail thread: {cpu * 100:.2f} % of one core (its own CPU time over "
+        f"Idle cost of the watching thread (inotify wakes it; a 250 ms fallback check): {cpu * 100:.2f} % of one core (its own CPU time over "
         "20 s on a quiet 1,000-task board).",
         "",
         "Targets (DESIGN.md): p50 ≤ 50 ms and p95 ≤ 150 ms at 10,000 tasks; ≤ 2 KB per change; "
