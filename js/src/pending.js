@@ -8,12 +8,15 @@
 //
 // - an error reply drops the whole operation (the card goes back), a bulk reply drops the
 //   cards it refused;
-// - while the request is out, a patch that shows the card moved away from where the request
-//   found it settles the claim (our write landed, or another process moved the card: either
-//   way the database has moved on, and the page follows it at once);
-// - once the reply is in (at revision `ackRev`), the first patch at a later revision that
-//   touches the card settles the claim, whatever it says;
-// - a fresh snapshot settles every answered operation and every claim it shows moved.
+// - a patch (in revision order) that shows the card where one of our requests put it
+//   settles that request's claim and those of older requests on the card: the server carries
+//   requests out in the order they were sent;
+// - a patch that shows the card anywhere else settles every claim on it at once: another
+//   process moved it, and the page follows the database as soon as the patch is in. The one
+//   exception is the card still where the oldest request found it while that request is out:
+//   an edit from before our write (a comment), not a move;
+// - a reply card (create, update) shows until the first patch that touches the card;
+// - a fresh snapshot is a patch of every card.
 //
 // So whatever the order in which replies and patches arrive, the last word on a card is the
 // server's. Pure: every function returns a new value and leaves its input alone.
@@ -111,51 +114,73 @@ export function reject(pending, requestId) {
 }
 
 /**
- * A patch was applied: `server` is the board after it. Settles the claims it speaks to (see
- * the top of this file).
+ * A patch was applied: `server` is the board after it. Settles the claims on the cards it
+ * upserts or removes (see the top of this file).
  */
 export function settlePatch(pending, patch, server) {
   if (!pending.size) return pending;
   const touched = new Set(patch.removes || []);
   for (const raw of patch.upserts || []) if (raw && typeof raw.id === "string") touched.add(raw.id);
   if (!touched.size) return pending;
-  return settle(pending, touched, server, patch.rev);
+  return settle(pending, touched, server);
 }
 
 /** A fresh `_board` arrived: it speaks for every card. */
 export function settleSnapshot(pending, server) {
   if (!pending.size) return pending;
-  return settle(pending, null, server, Infinity);
+  return settle(pending, null, server);
 }
 
 /** `touched` null means every card. */
-function settle(pending, touched, server, rev) {
+function settle(pending, touched, server) {
+  const settledMoves = new Map(); // request id → ids whose move claim the server settled
+  for (const id of touched === null ? movedIds(pending) : touched) {
+    const chain = [];
+    for (const cur of pending.values()) if (cur.moves.has(id)) chain.push(cur);
+    if (!chain.length) continue;
+    const card = server ? server.cards.get(id) : null;
+    for (const cur of chain.slice(0, settledCount(chain, id, card ? card.status : null))) {
+      if (!settledMoves.has(cur.requestId)) settledMoves.set(cur.requestId, new Set());
+      settledMoves.get(cur.requestId).add(id);
+    }
+  }
   const hit = (id) => touched === null || touched.has(id);
   const out = new Map();
   for (const cur of pending.values()) {
-    // Out: only news that the card moved settles it. Answered: any later revision does.
-    const keeps = cur.ackRev === null
-      ? (id, move) => !hit(id) || stillAt(server, id, move.from)
-      : (id) => !hit(id) || rev <= cur.ackRev;
-    const moves = new Map();
-    for (const [id, move] of cur.moves) if (keeps(id, move)) moves.set(id, move);
-    const cards = new Map();
-    for (const [id, card] of cur.cards) if (keeps(id, null)) cards.set(id, card);
+    const done = settledMoves.get(cur.requestId);
+    const moves = done ? new Map([...cur.moves].filter(([id]) => !done.has(id))) : cur.moves;
+    const cards = new Map([...cur.cards].filter(([id]) => !hit(id)));
     let seen = cur.seen;
     if (cur.ackRev === null) {
       seen = new Set(seen);
-      if (touched === null) for (const id of server ? server.cards.keys() : []) seen.add(id);
-      else for (const id of touched) seen.add(id);
+      for (const id of touched === null ? (server ? server.cards.keys() : []) : touched) seen.add(id);
     }
     keepIfClaims(out, { ...cur, moves, cards, seen });
   }
   return out;
 }
 
-/** Whether the server still has card `id` where the request found it (an unrelated edit). */
-function stillAt(server, id, from) {
-  const card = server && server.cards.get(id);
-  return Boolean(card) && from !== null && card.status === from;
+/**
+ * How many of a card's move claims (`chain`, oldest request first) the server settles by
+ * showing the card in `now` (null: gone). Requests are carried out in the order they were
+ * sent, so the card in the status one of them asked for means that one and every older one
+ * have landed. In the status the oldest found it, while that request is still out, it is an
+ * edit made before our write (a comment, say): nothing settles. Anywhere else, another
+ * process moved it: the database wins, every claim goes.
+ */
+function settledCount(chain, id, now) {
+  if (now === null) return chain.length;
+  const k = chain.findIndex((cur) => cur.moves.get(id).status === now);
+  if (k >= 0) return k + 1;
+  const oldest = chain[0];
+  if (oldest.ackRev === null && oldest.moves.get(id).from === now) return 0;
+  return chain.length;
+}
+
+function movedIds(pending) {
+  const ids = new Set();
+  for (const cur of pending.values()) for (const id of cur.moves.keys()) ids.add(id);
+  return ids;
 }
 
 /** Whether any operation claims a card. */

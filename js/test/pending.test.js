@@ -85,15 +85,36 @@ describe("pending operations (pure)", () => {
     expect(rebase(s2, p).cards.has("a")).toBe(false);
   });
 
-  it("an answered claim is settled only by a later revision than its reply's", () => {
-    let p = addMove(NO_PENDING, "r1", { server: s1, shown: s1 }, ["a"], "done");
-    const s3 = { ...s1, rev: 3 };
-    p = acknowledge(p, "r1", s3);
-    expect(p.get("r1").ackRev).toBe(3);
-    p = settlePatch(p, { rev: 3, upserts: [card("a")] }, s3); // already reflected at the reply
-    expect(statusIn(rebase(s3, p), "a")).toBe("done");
-    p = settlePatch(p, { rev: 4, upserts: [card("a")] }, { ...s3, rev: 4 });
+  it("rapid moves of one card: each patch settles its own request, oldest first, no flicker", () => {
+    // triage → todo → ready → todo → triage from the keyboard, faster than the patches come
+    let s = server([card("a", { status: "triage" })]);
+    let p = NO_PENDING;
+    const targets = ["todo", "ready", "todo", "triage"];
+    targets.forEach((status, i) => {
+      p = addMove(p, `r${i}`, { server: s, shown: rebase(s, p) }, ["a"], status);
+    });
+    expect(statusIn(rebase(s, p), "a")).toBe("triage");
+    targets.forEach((status, i) => {
+      if (i % 2 === 0) p = acknowledge(p, `r${i}`, s); // replies and patches interleave
+      const patch = { rev: s.rev + 1, upserts: [card("a", { status })] };
+      s = applyPatch(s, patch);
+      p = settlePatch(p, patch, s);
+      expect(statusIn(rebase(s, p), "a")).toBe("triage"); // the last move shows throughout
+      expect(p.get(`r${i}`)?.moves.size ?? 0).toBe(0); // its claim is settled
+    });
+    expect(p.size).toBe(2); // r1 and r3 are still out, with nothing left to claim
+    p = acknowledge(acknowledge(p, "r1", s), "r3", s);
     expect(p.size).toBe(0);
+  });
+
+  it("an answered claim goes when another process moves the card back", () => {
+    let p = addMove(NO_PENDING, "r1", { server: s1, shown: s1 }, ["a"], "done");
+    p = acknowledge(p, "r1", s1);
+    const back = { rev: 2, upserts: [card("a", { status: "ready" })] };
+    const s2 = applyPatch(s1, back);
+    p = settlePatch(p, back, s2);
+    expect(p.size).toBe(0);
+    expect(statusIn(rebase(s2, p), "a")).toBe("ready");
   });
 
   it("a reply card (create, update) shows until a patch brings the card", () => {
