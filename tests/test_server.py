@@ -419,3 +419,25 @@ def test_without_the_extra_the_command_says_how_to_get_it(db):
                           timeout=60)
     assert done.returncode == 1
     assert 'pip install "kanban-widget[server]"' in done.stderr
+
+
+def test_a_client_that_reconnects_gets_exactly_what_it_missed(server, db):
+    with server.ws("/patches") as ws:
+        board = json.loads(ws.recv(timeout=30))
+    # two changes while the client is away, from another process
+    cli(db, "create", "Missed one")
+    cli(db, "create", "Missed two")
+    with server.ws("/events", since=board["cursor"]) as events:  # the events, for comparison
+        missed_events = []
+        while len(missed_events) < 2:
+            missed_events += json.loads(events.recv(timeout=30))["events"]
+    with server.ws("/patches", session=board["session"], rev=board["rev"]) as ws:
+        seen, titles = [], []
+        while not {"Missed one", "Missed two"} <= set(titles):
+            message = json.loads(ws.recv(timeout=30))
+            assert message["type"] == "patch", "a resumable client gets patches, not the board"
+            seen.append(message["rev"])
+            titles += [c["title"] for c in message["upserts"]]
+    assert seen == list(range(board["rev"] + 1, board["rev"] + 1 + len(seen)))
+    assert sorted(titles) == ["Missed one", "Missed two"]
+    assert [e["kind"] for e in missed_events] == ["created", "created"]

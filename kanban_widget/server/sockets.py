@@ -99,7 +99,7 @@ async def events_socket(ws: WebSocket) -> None:
         return
     await ws.accept()
     cursor = _int_param(ws, "since") or 0
-    hub = handle.hub()
+    hub = await run_in_threadpool(handle.hub)  # the first one reads the whole board
     subscriber = Subscriber(asyncio.get_running_loop())
     hub.subscribe(subscriber)
 
@@ -125,7 +125,7 @@ async def patches_socket(ws: WebSocket) -> None:
         return
     archived = ws.query_params.get("include_archived", "").lower() in ("true", "1", "yes")
     await ws.accept()
-    hub = handle.hub(include_archived=archived)
+    hub = await run_in_threadpool(lambda: handle.hub(include_archived=archived))
     subscriber = Subscriber(asyncio.get_running_loop())
     first = hub.subscribe(subscriber, session=ws.query_params.get("session"),
                           rev=_int_param(ws, "rev"))
