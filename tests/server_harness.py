@@ -22,10 +22,11 @@ API = "/api/plugins/kanban"
 class Server:
     """One ``kanban-widget api`` process; ``url`` is its API root (no trailing slash)."""
 
-    def __init__(self, args: list[str], env: Optional[dict] = None, token: str = TOKEN):
+    def __init__(self, args: list[str], env: Optional[dict] = None, token: str = TOKEN,
+                 port: int = 0):
         self.token = token
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "kanban_widget.cli", *args, "api", "--port", "0",
+            [sys.executable, "-m", "kanban_widget.cli", *args, "api", "--port", str(port),
              "--token", token],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             env={**os.environ, **(env or {}), "PYTHONUNBUFFERED": "1"})

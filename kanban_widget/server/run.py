@@ -60,7 +60,9 @@ def serve(*, db: Optional[Path], board: Optional[str], host: str, port: int,
         echo(f"WARNING: listening on {host}, reachable from other machines over plain HTTP: "
              "put a TLS terminator in front, or bind 127.0.0.1 and use an SSH tunnel.")
     app = create_app(boards, token=token)
-    config = uvicorn.Config(app, log_level="warning", ws="websockets-sansio", lifespan="on")
+    # Clients send nothing on the sockets but pings: 64 KiB is plenty for a message.
+    config = uvicorn.Config(app, log_level="warning", ws="websockets-sansio", lifespan="on",
+                            ws_max_size=65_536)
     uvicorn.Server(config).run(sockets=[listener])
 
 
