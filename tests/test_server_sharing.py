@@ -1,14 +1,17 @@
-"""The server's sockets share one feed per board file: many sockets, one watching thread and
-one board state, no poll loop per socket. Uvicorn runs in a thread here so the test can look
-inside the process."""
+"""Inside the server's process: its sockets share one feed per board file (many sockets, one
+watching thread and one board state, no poll loop per socket), and nothing but SQLite opens the
+board file. Uvicorn runs in a thread here so the tests can look inside."""
 
 from __future__ import annotations
 
 import contextlib
 import json
+import os
 import socket
+import sys
 import threading
 
+import httpx
 import pytest
 import uvicorn
 from websockets.sync.client import connect
@@ -66,3 +69,50 @@ def test_many_sockets_one_feed(served):
             assert [c["title"] for c in message["upserts"]] == ["Seen by all"]
         for ws in sockets[8:]:
             assert json.loads(ws.recv(timeout=30))["events"][0]["id"] == 2
+
+
+# -- the file rule: only SQLite opens the board file, its -wal or -shm --------------------------
+
+_OPENED: list[str] = []
+_WATCHING: list[str] = []
+
+
+def _audit(event, args):
+    if event == "open" and _WATCHING and args and isinstance(args[0], (str, bytes, os.PathLike)):
+        name = os.fsdecode(args[0])
+        if any(name.startswith(prefix) for prefix in _WATCHING):
+            _OPENED.append(name)
+
+
+sys.addaudithook(_audit)
+
+
+def test_nothing_but_sqlite_opens_the_board_file(served):
+    """Python's open() of the board file is the bug the rule guards against (it drops SQLite's
+    locks); SQLite's own opens raise no audit event, so any event here is the server's."""
+    path, _boards, port = served
+    _WATCHING.append(str(path))
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}/api/plugins/kanban",
+                          headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30) as http, \
+                connect(f"ws://127.0.0.1:{port}/api/plugins/kanban/patches?token={TOKEN}",
+                        open_timeout=30) as ws:
+            assert json.loads(ws.recv(timeout=30))["type"] == "board"
+            first = http.post("/tasks", json={"title": "one"}).json()["task"]["id"]
+            second = http.post("/tasks", json={"title": "two"}).json()["task"]["id"]
+            calls = [("PATCH", f"/tasks/{first}", {"status": "blocked"}),
+                     ("POST", f"/tasks/{first}/comments", {"body": "c"}),
+                     ("POST", "/links", {"parent_id": first, "child_id": second}),
+                     ("POST", "/tasks/bulk", {"ids": [first, second], "priority": 2})]
+            for method, route, body in calls:
+                assert http.request(method, route, json=body).status_code == 200
+            for route in ("/board", f"/tasks/{first}", "/stats", "/assignees", "/events",
+                          "/snapshot", f"/cards?ids={first}", "/columns/todo", "/config",
+                          "/boards"):
+                assert http.get(route).status_code == 200, route
+            assert http.delete("/links", params={"parent_id": first,
+                                                 "child_id": second}).json() == {"ok": True}
+            assert json.loads(ws.recv(timeout=30))["type"] == "patch"
+    finally:
+        _WATCHING.remove(str(path))
+    assert _OPENED == []
