@@ -122,6 +122,10 @@ def test_task_detail_has_hermes_shape(server, db):
     missing = server.http.get("/tasks/t_nope")
     assert missing.status_code == 404 and missing.json()["error"] == "TaskNotFound"
     assert "t_nope" in missing.json()["message"]
+    log = server.http.get(f"/tasks/{spec}/log", params={"tail": 100000}).json()
+    assert log == {"task_id": spec, "path": None, "exists": False, "size_bytes": 0,
+                   "content": "", "truncated": False}
+    assert server.http.get("/tasks/t_nope/log").status_code == 404
 
 
 def test_create_patch_comment_link_unlink(server, db):
@@ -216,6 +220,8 @@ def test_cards_by_id_and_column_windows(server, db):
     window = server.http.get("/columns/ready", params={"offset": 1, "limit": 2}).json()
     assert window["total"] == len(ready)
     assert [c["id"] for c in window["cards"]] == [c["id"] for c in ready[1:3]]
+    acme = server.http.get("/columns/todo", params={"tenant": "acme"}).json()
+    assert [c["title"] for c in acme["cards"]] == ["Build it"] and acme["total"] == 1
     bad = server.http.get("/columns/nowhere")
     assert bad.status_code == 400 and "unknown status" in bad.json()["message"]
 

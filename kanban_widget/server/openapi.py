@@ -119,6 +119,9 @@ def document() -> dict:
                 "patch": _op("Edit and move a task", [_TASK_ID], _PATCH)},
             "/tasks/{task_id}/comments": {"post": _op("Comment on a task", [_TASK_ID],
                                                       _COMMENT)},
+            "/tasks/{task_id}/log": {"get": _op("The worker log (this board keeps none)", [
+                _TASK_ID, _query("tail", {"type": "integer", "minimum": 1, "maximum": 2_000_000},
+                                 "Most bytes of the log's end.")])},
             "/links": {
                 "post": _op("Make a task wait for another", body=_LINK),
                 "delete": _op("Remove a link", [
@@ -143,6 +146,7 @@ def document() -> dict:
                        True)])},
             "/columns/{status}": {"get": _op("A window of one column", [
                 {"name": "status", "in": "path", "required": True, "schema": _STATUS},
+                _query("tenant", _NAME, "Only this tenant's tasks."),
                 _query("offset", {"type": "integer", "minimum": 0,
                                   "maximum": protocol.MAX_INT}, "First card of the window."),
                 _query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_WINDOW},

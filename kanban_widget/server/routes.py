@@ -301,6 +301,18 @@ async def get_assignees(request: Request) -> JSONResponse:
     return JSONResponse({"assignees": assignees})
 
 
+async def get_log(request: Request) -> JSONResponse:
+    """``GET /tasks/{id}/log?tail=``: Hermes' worker log. This board keeps no worker logs, so
+    the answer says there is none (Hermes' drawer then shows "no worker log yet")."""
+    handle, task_id = board_of(request), path_task_id(request)
+    inputs.query_int(request, "tail", 100_000, 1, 2_000_000)
+    task = await in_thread(handle.reader.get_task, task_id)
+    if task is None:
+        raise from_store_error(TaskNotFound(task_id))
+    return JSONResponse({"task_id": task_id, "path": None, "exists": False, "size_bytes": 0,
+                         "content": "", "truncated": False})
+
+
 # -- what our board needs besides -------------------------------------------------------------
 
 
@@ -341,17 +353,18 @@ async def get_cards(request: Request) -> JSONResponse:
 
 
 async def get_column(request: Request) -> JSONResponse:
-    """``GET /columns/{status}?offset=&limit=``: a window of one column in board order (the
+    """``GET /columns/{status}?offset=&limit=&tenant=``: a window of one column in board order (the
     cards at ``offset`` to ``offset + limit``) and how many the column holds."""
     handle = board_of(request)
     status = inputs.status(request.path_params["status"], "column")
+    tenant = inputs.query_text(request, "tenant", protocol.MAX_NAME)
     offset = inputs.query_int(request, "offset", 0, 0, protocol.MAX_INT)
     limit = inputs.query_int(request, "limit", 100, 1, MAX_WINDOW)
 
     def read():
         reader = handle.reader
         with reader.reading():  # the count and the window from one snapshot
-            ids = [t.id for t in reader.list_tasks(status=status)]
+            ids = [t.id for t in reader.list_tasks(status=status, tenant=tenant or None)]
             window = ids[offset:offset + limit]
             return len(ids), window, reader.cards(window)
 
@@ -387,6 +400,7 @@ ROUTES = [
     Route("/tasks/{task_id}", get_task, methods=["GET"]),
     Route("/tasks/{task_id}", patch_task, methods=["PATCH"]),
     Route("/tasks/{task_id}/comments", add_comment, methods=["POST"]),
+    Route("/tasks/{task_id}/log", get_log, methods=["GET"]),
     Route("/links", link, methods=["POST"]),
     Route("/links", unlink, methods=["DELETE"]),
     Route("/dispatch", dispatch, methods=["POST"]),
