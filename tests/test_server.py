@@ -275,6 +275,31 @@ def test_unknown_board_on_a_one_file_server(server):
     assert closed.value.rcvd.code == 4400
 
 
+def test_events_socket_reads_a_bad_since_as_zero_like_hermes(server):
+    with server.ws("/events", since="abc") as ws:
+        first = json.loads(ws.recv(timeout=30))
+    assert first["events"][0]["id"] == 1
+
+
+def test_a_held_write_lock_is_503_with_retry_after_and_writes_nothing(server, db):
+    """Another process holds the board's write lock past the server's wait (5 s)."""
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sqlite3, sys, time; c = sqlite3.connect(sys.argv[1], isolation_level=None); "
+        "c.execute('BEGIN IMMEDIATE'); print('held', flush=True); sys.stdin.readline()"),
+        str(db)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        before = last_event(db)
+        response = server.http.post("/tasks", json={"title": "while locked"})
+    finally:
+        holder.communicate("\n", timeout=30)
+    assert response.status_code == 503, response.text
+    assert response.json()["error"] == "BoardBusy"
+    assert response.headers["retry-after"] == "1"
+    assert last_event(db) == before
+    assert "while locked" not in task_ids(db)
+
+
 # -- refusals write nothing ---------------------------------------------------------------------
 
 
@@ -368,6 +393,14 @@ def test_each_board_of_the_kanban_home(tmp_path):
         assert sorted(titles(board="ops")) == ["on ops", "two"]
     finally:
         running.stop()
+    on_ops = Server(["--board", "ops"], env=env)  # another default board
+    try:
+        board = on_ops.http.get("/board").json()
+        assert sorted(c["title"] for col in board["columns"] for c in col["tasks"]) == [
+            "on ops", "two"]
+        assert on_ops.http.get("/boards").json()["current"] == "ops"
+    finally:
+        on_ops.stop()
 
 
 # -- starting ----------------------------------------------------------------------------------
