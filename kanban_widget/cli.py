@@ -555,6 +555,38 @@ def boards(board: BoardOption, as_json: bool) -> None:
         say(f"{'*' if b.current else ' '} {b.slug:<{slugs}}  {b.name:<{names}}  {b.path}")
 
 
+# -- serving the board over HTTP -------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; anything but loopback needs --token.")
+@click.option("--port", type=click.IntRange(0, 65535), default=9120, show_default=True,
+              help="Port to listen on (0: a free one).")
+@click.option("--board", "api_board", metavar="SLUG", default=None,
+              help="The board served when a request names none (same as the global --board).")
+@click.option("--token", envvar="KANBAN_TOKEN", default=None,
+              help="The token every request must carry (default: $KANBAN_TOKEN, else a new one, "
+              "printed).")
+@pass_board
+def api(board: BoardOption, host: str, port: int, api_board, token) -> None:
+    """Serve the board over HTTP the way Hermes' dashboard does, under /api/plugins/kanban/,
+    each of the kanban home's boards with ?board=SLUG. Every request needs the token. Needs
+    the server extra. Ctrl-C stops it."""
+    try:
+        from .server.run import StartError, serve
+    except ImportError as exc:
+        raise CommandError(f'`api` needs the server extra: pip install "kanban-widget[server]" '
+                           f"({exc})") from None
+    if api_board and board.db:
+        raise click.UsageError("--board and --db both name the board: give one of them")
+    try:
+        serve(db=board.db, board=api_board or board.board, host=host, port=port, token=token,
+              echo=say)
+    except StartError as exc:
+        raise CommandError(str(exc)) from None
+
+
 # -- opening the board in a browser ----------------------------------------------------------
 
 def _launch_options(func):
