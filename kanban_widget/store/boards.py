@@ -15,7 +15,7 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 from .errors import ValidationError
 from .paths import (DEFAULT_BOARD, SLUG_RE, board_db_path, board_dir, current_board, kanban_root,
@@ -103,10 +103,12 @@ def list_boards(root: str | os.PathLike | None = None) -> list[BoardInfo]:
     return boards
 
 
-def create_board(slug: str, *, name: Optional[str] = None, description: str = "",
-                 root: str | os.PathLike | None = None) -> BoardInfo:
+def add_board(slug: str, make_file: Callable[[Path], None], *, name: Optional[str] = None,
+              description: str = "", root: str | os.PathLike | None = None) -> BoardInfo:
     """Create board ``slug`` under ``root`` (default: the kanban home), as Hermes does: its
-    folder, a ``board.json`` Hermes lists, and its ``kanban.db`` with the schema.
+    folder, a ``board.json`` Hermes lists, and its ``kanban.db``, made by
+    ``make_file(path)`` (:func:`.store.create_board` passes one that opens a Store there, which
+    writes the schema).
 
     Idempotent, like Hermes' ``POST /boards``: an existing board keeps its metadata and is
     returned as it is. ``default`` always exists. A malformed slug raises ValidationError.
@@ -122,9 +124,7 @@ def create_board(slug: str, *, name: Optional[str] = None, description: str = ""
             "color": "", "default_workdir": None, "project_id": None,
             "created_at": int(time.time()), "archived": False,
         })
-    from .core import StoreBase  # core imports this module
-
-    StoreBase(board_db_path(slug, root)).close()  # the file and its schema
+    make_file(board_db_path(slug, root))
     return next(b for b in list_boards(root) if b.slug == slug)
 
 
