@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from .errors import ValidationError
-from .paths import (DEFAULT_BOARD, SLUG_RE, board_db_path, board_dir, current_board, kanban_root,
-                    normalize_slug)
+from .paths import (DEFAULT_BOARD, board_db_path, board_dir, current_board, kanban_root,
+                    listed_board_folders, normalize_slug, read_board_meta)
 
 #: The name Hermes shows for the default board, which has no ``board.json`` of its own.
 DEFAULT_NAME = "Default"
@@ -43,19 +43,6 @@ class BoardInfo:
     def to_dict(self) -> dict:
         """JSON-ready: ``path`` as a string."""
         return {**asdict(self), "path": str(self.path)}
-
-
-def _read_meta(folder: Path) -> Optional[dict]:
-    """The board's ``board.json`` as a dict; ``{}`` when it is unreadable or not an object
-    (the board is still listed, under its slug); None when there is none."""
-    meta_file = folder / "board.json"
-    if not meta_file.is_file():
-        return None
-    try:
-        meta = json.loads(meta_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return meta if isinstance(meta, dict) else {}
 
 
 def _info(slug: str, meta: dict, root: Path, current: str) -> BoardInfo:
@@ -87,20 +74,8 @@ def list_boards(root: str | os.PathLike | None = None) -> list[BoardInfo]:
         current = current_board(root)
     except ValidationError:
         current = None  # a malformed $HERMES_KANBAN_BOARD: no board is current; opening says so
-    boards = [_info(DEFAULT_BOARD, {}, root, current)]
-    try:
-        folders = sorted((root / "kanban" / "boards").iterdir())
-    except OSError:  # no boards folder (yet), or one we may not read
-        folders = []
-    for folder in folders:
-        # "_archived" (and anything else no slug can name) is not a board.
-        if not SLUG_RE.match(folder.name) or folder.name == DEFAULT_BOARD:
-            continue
-        meta = _read_meta(folder)
-        if meta is None or meta.get("archived") is True:
-            continue
-        boards.append(_info(folder.name, meta, root, current))
-    return boards
+    return [_info(DEFAULT_BOARD, {}, root, current)] + [
+        _info(slug, meta, root, current) for slug, meta in listed_board_folders(root)]
 
 
 def add_board(slug: str, make_file: Callable[[Path], None], *, name: Optional[str] = None,
@@ -116,7 +91,7 @@ def add_board(slug: str, make_file: Callable[[Path], None], *, name: Optional[st
     slug = normalize_slug(slug)
     root = kanban_root() if root is None else Path(root).expanduser().absolute()
     folder = board_dir(slug, root)
-    if slug != DEFAULT_BOARD and _read_meta(folder) is None:
+    if slug != DEFAULT_BOARD and read_board_meta(folder) is None:
         folder.mkdir(parents=True, exist_ok=True)
         label = name.strip() if isinstance(name, str) and name.strip() else slug
         _write_json(folder / "board.json", {
