@@ -103,6 +103,7 @@ WRITES = {
     "unlink": lambda s, p, c: s.unlink_tasks(p, c),
     "claim": lambda s, p, c: s.claim_task(p),
     "recompute": lambda s, p, c: s.recompute_ready(),
+    "bulk": lambda s, p, c: s.bulk([p, c], status="blocked"),
     "dispatch": lambda s, p, c: s.dispatch_once(lambda task: 1),
 }
 
