@@ -45,12 +45,14 @@ class Transitions:
         self.after_status_change(task.status, task.id, status)
 
     def enter_done(self, task: Task, status: str, *, result: Optional[str], **_) -> None:
+        """From anything but archived: completed, with ``result`` when given."""
         if task.status == "archived":
             raise InvalidTransition(
                 f"{task.id} is archived; move it back to todo or ready before completing it")
         self.set_done(task.id, result)
 
     def enter_ready(self, task: Task, status: str, **_) -> None:
+        """Only with every parent done; from blocked it is an unblock (``unblocked``)."""
         self.require_parents_done(task, "ready")
         self.set_status(task.id, "ready")
         if task.status == "blocked":
@@ -60,6 +62,7 @@ class Transitions:
             self.tx.event(task.id, "status", {"status": "ready"})
 
     def enter_running(self, task: Task, status: str, *, ttl_seconds: int, **_) -> None:
+        """Only from ready, as a claim by this process for ``ttl_seconds``."""
         if task.status != "ready":
             raise InvalidTransition(
                 f"{task.id} is {task.status}; only a ready task can start running "
@@ -68,6 +71,7 @@ class Transitions:
             raise InvalidTransition(f"{task.id} is already claimed by {task.claim_lock}")
 
     def enter_blocked(self, task: Task, status: str, *, reason: Optional[str], **_) -> None:
+        """From the :data:`BLOCKABLE` statuses, with the ``reason``."""
         if task.status not in BLOCKABLE:
             raise InvalidTransition(
                 f"{task.id} is {task.status}; only {', '.join(BLOCKABLE)} tasks can be blocked")
@@ -75,6 +79,7 @@ class Transitions:
         self.tx.event(task.id, "blocked", {"reason": reason})
 
     def enter_archived(self, task: Task, status: str, **_) -> None:
+        """From anything (archived itself never reaches here: it is no move)."""
         self.set_status(task.id, "archived")
         self.tx.event(task.id, "archived")
 
