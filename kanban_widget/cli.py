@@ -453,6 +453,45 @@ def move(board: BoardOption, task_id: str, status: str, reason, result, as_json:
 
 
 @cli.command()
+@click.argument("task_ids", metavar="ID...", nargs=-1, required=True)
+@click.option("--to", "status", type=click.Choice(STATUSES), metavar="STATUS",
+              help="Move them to STATUS, as a drag on the board does.")
+@click.option("--assignee", metavar="NAME", help='Assign them to NAME ("" unassigns).')
+@click.option("--priority", type=click.IntRange(MIN_INT, MAX_INT), default=None,
+              help="Set their priority (a 64-bit whole number).")
+@click.option("--archive", is_flag=True, help="Archive them.")
+@json_option
+@pass_board
+def bulk(board: BoardOption, task_ids: tuple, status, assignee, priority, archive: bool,
+         as_json: bool) -> None:
+    """Apply one change to every task ID, in one transaction (what the board's bulk bar does).
+
+    Give --to STATUS or --archive, and/or --assignee and --priority. Each task is changed, or
+    refused and left as it was (an unknown id, a parent not done...), and listed either way;
+    when any was refused the command ends with one error line and exit status 1.
+    """
+    if status is None and assignee is None and priority is None and not archive:
+        raise click.UsageError("say what to change: --to STATUS, --assignee NAME, --priority N "
+                               "or --archive")
+    if status is not None and archive:
+        raise click.UsageError("--to and --archive both move the tasks: give one of them")
+    edits = {name: value for name, value in (("assignee", assignee), ("priority", priority))
+             if value is not None}
+    store = board.open(write=True)
+    results = store.bulk(task_ids, status=status, archive=archive, **edits)
+    if as_json:
+        emit_json([{**r.to_dict(), "task": task_json(r.task) if r.ok else None}
+                   for r in results])
+    else:
+        for r in results:
+            say(list_line(r.task) if r.ok else f"✗ {r.task_id}  refused: {r.error}")
+    refused = sum(not r.ok for r in results)
+    if refused:
+        raise CommandError(f"{refused} of {len(results)} tasks refused and left as they were; "
+                           f"the others were changed in {store.path}")
+
+
+@cli.command()
 @click.argument("task_id", metavar="ID")
 @click.argument("text", nargs=-1, required=True)
 @click.option("--author", default=None, help="Who is commenting (default: $USER).")

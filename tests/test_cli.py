@@ -321,6 +321,74 @@ def test_move_to_an_unknown_status_is_a_usage_error(kw, board):
     assert "Usage:" in result.stderr
 
 
+# -- bulk ------------------------------------------------------------------------------------
+
+
+def test_bulk_moves_every_task_in_one_command(kw, board, db):
+    parent = created_id(kw("create", "Parent", "--json"))
+    child = created_id(kw("create", "Child", "--parent", parent, "--json"))
+    other = created_id(kw("create", "Other", "--json"))
+    result = kw("bulk", parent, other, "--to", "done")
+    assert [line.split()[:3] for line in result.stdout.splitlines()] == [
+        [ICONS["done"], parent, "done"], [ICONS["done"], other, "done"]]
+    assert result.stderr == f"kanban-widget: board {db}\n"
+    assert board.store().get_task(child).status == "ready"
+
+
+def test_bulk_lists_refusals_changes_the_rest_and_exits_1(kw, board):
+    parent = created_id(kw("create", "The parent", "--json"))
+    child = created_id(kw("create", "Child", "--parent", parent, "--json"))
+    kw("move", child, "triage")
+    free = created_id(kw("create", "Free", "--json"))
+    kw("move", free, "triage")
+    result = kw("bulk", child, free, "t_missing", "--to", "ready", expect=1)
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(f"✗ {child}  refused: ") and "The parent" in lines[0]
+    assert lines[1].split()[:3] == [ICONS["ready"], free, "ready"]
+    assert lines[2].startswith("✗ t_missing  refused: ")
+    assert error_line(result).startswith("2 of 3 tasks refused and left as they were")
+    store = board.store()
+    assert (store.get_task(child).status, store.get_task(free).status) == ("triage", "ready")
+
+
+def test_bulk_json_gives_each_result_with_the_task(kw, board):
+    task = created_id(kw("create", "Task", "--json"))
+    result = kw("bulk", task, "t_missing", "--priority", "5", "--assignee", "Ann", "--json",
+                expect=1)
+    done, missing = json.loads(result.stdout)
+    assert (done["task_id"], done["ok"], done["task"]["priority"], done["task"]["assignee"]) == (
+        task, True, 5, "ann")
+    assert HERMES_TASK_KEYS <= set(done["task"]) and "error" not in done
+    assert (missing["task_id"], missing["ok"], missing["task"]) == ("t_missing", False, None)
+    assert "t_missing" in missing["error"]
+
+
+def test_bulk_unassigns_with_an_empty_name_and_archives(kw, board):
+    task = created_id(kw("create", "Task", "--assignee", "ann", "--json"))
+    kw("bulk", task, "--assignee", "")
+    assert board.store().get_task(task).assignee is None
+    kw("bulk", task, "--archive")
+    assert board.store().get_task(task).status == "archived"
+
+
+@pytest.mark.parametrize("args, message", [
+    ([], "say what to change"),
+    (["--to", "done", "--archive"], "give one of them"),
+    (["--to", "doing"], "'doing' is not one of"),
+    (["--priority", "high"], "'high' is not a valid integer"),
+])
+def test_bulk_usage_errors_change_nothing(kw, board, args, message):
+    task = created_id(kw("create", "Task", "--json"))
+    before = dump(board.path)
+    result = kw("bulk", task, *args, expect=2)
+    assert message in result.stderr and "Usage:" in result.stderr
+    assert dump(board.path) == before
+
+
+def test_bulk_needs_at_least_one_id(kw, board):
+    assert "Missing argument 'ID...'" in kw("bulk", "--to", "done", expect=2).stderr
+
+
 # -- comment ---------------------------------------------------------------------------------
 
 

@@ -1,6 +1,6 @@
 """The kanban kernel: a Hermes-compatible SQLite task store. Standard library only."""
 
-from .boards import BoardInfo, create_board, list_boards
+from .boards import BoardInfo, list_boards
 from .errors import (
     BoardBusy,
     BoardNotFound,
@@ -19,6 +19,7 @@ from .models import (
     EVENT_ALIASES,
     STATUSES,
     BoardSnapshot,
+    BulkResult,
     Comment,
     DispatchResult,
     Event,
@@ -26,10 +27,10 @@ from .models import (
     TaskDetail,
 )
 from .paths import current_board, default_board_path, kanban_root
-from .store import Store
+from .store import Store, create_board
 
 __all__ = [
-    "Store", "Task", "TaskDetail", "Comment", "Event", "DispatchResult", "BoardSnapshot",
+    "Store", "Task", "TaskDetail", "Comment", "Event", "DispatchResult", "BoardSnapshot", "BulkResult",
     "STATUSES", "BOARD_COLUMNS", "EVENT_ALIASES", "default_board_path",
     "KanbanError", "TaskNotFound", "ValidationError", "CycleError", "InvalidTransition",
     "TaskRunning", "ReadOnlyBoard", "NotAKanbanDatabase", "BoardBusy",

@@ -15,11 +15,11 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 from .errors import ValidationError
-from .paths import (DEFAULT_BOARD, SLUG_RE, board_db_path, board_dir, current_board, kanban_root,
-                    normalize_slug)
+from .paths import (DEFAULT_BOARD, board_db_path, board_dir, current_board, kanban_root,
+                    listed_board_folders, normalize_slug, read_board_meta)
 
 #: The name Hermes shows for the default board, which has no ``board.json`` of its own.
 DEFAULT_NAME = "Default"
@@ -43,19 +43,6 @@ class BoardInfo:
     def to_dict(self) -> dict:
         """JSON-ready: ``path`` as a string."""
         return {**asdict(self), "path": str(self.path)}
-
-
-def _read_meta(folder: Path) -> Optional[dict]:
-    """The board's ``board.json`` as a dict; ``{}`` when it is unreadable or not an object
-    (the board is still listed, under its slug); None when there is none."""
-    meta_file = folder / "board.json"
-    if not meta_file.is_file():
-        return None
-    try:
-        meta = json.loads(meta_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return meta if isinstance(meta, dict) else {}
 
 
 def _info(slug: str, meta: dict, root: Path, current: str) -> BoardInfo:
@@ -87,26 +74,16 @@ def list_boards(root: str | os.PathLike | None = None) -> list[BoardInfo]:
         current = current_board(root)
     except ValidationError:
         current = None  # a malformed $HERMES_KANBAN_BOARD: no board is current; opening says so
-    boards = [_info(DEFAULT_BOARD, {}, root, current)]
-    try:
-        folders = sorted((root / "kanban" / "boards").iterdir())
-    except OSError:  # no boards folder (yet), or one we may not read
-        folders = []
-    for folder in folders:
-        # "_archived" (and anything else no slug can name) is not a board.
-        if not SLUG_RE.match(folder.name) or folder.name == DEFAULT_BOARD:
-            continue
-        meta = _read_meta(folder)
-        if meta is None or meta.get("archived") is True:
-            continue
-        boards.append(_info(folder.name, meta, root, current))
-    return boards
+    return [_info(DEFAULT_BOARD, {}, root, current)] + [
+        _info(slug, meta, root, current) for slug, meta in listed_board_folders(root)]
 
 
-def create_board(slug: str, *, name: Optional[str] = None, description: str = "",
-                 root: str | os.PathLike | None = None) -> BoardInfo:
+def add_board(slug: str, make_file: Callable[[Path], None], *, name: Optional[str] = None,
+              description: str = "", root: str | os.PathLike | None = None) -> BoardInfo:
     """Create board ``slug`` under ``root`` (default: the kanban home), as Hermes does: its
-    folder, a ``board.json`` Hermes lists, and its ``kanban.db`` with the schema.
+    folder, a ``board.json`` Hermes lists, and its ``kanban.db``, made by
+    ``make_file(path)`` (:func:`.store.create_board` passes one that opens a Store there, which
+    writes the schema).
 
     Idempotent, like Hermes' ``POST /boards``: an existing board keeps its metadata and is
     returned as it is. ``default`` always exists. A malformed slug raises ValidationError.
@@ -114,7 +91,7 @@ def create_board(slug: str, *, name: Optional[str] = None, description: str = ""
     slug = normalize_slug(slug)
     root = kanban_root() if root is None else Path(root).expanduser().absolute()
     folder = board_dir(slug, root)
-    if slug != DEFAULT_BOARD and _read_meta(folder) is None:
+    if slug != DEFAULT_BOARD and read_board_meta(folder) is None:
         folder.mkdir(parents=True, exist_ok=True)
         label = name.strip() if isinstance(name, str) and name.strip() else slug
         _write_json(folder / "board.json", {
@@ -122,9 +99,7 @@ def create_board(slug: str, *, name: Optional[str] = None, description: str = ""
             "color": "", "default_workdir": None, "project_id": None,
             "created_at": int(time.time()), "archived": False,
         })
-    from .core import StoreBase  # core imports this module
-
-    StoreBase(board_db_path(slug, root)).close()  # the file and its schema
+    make_file(board_db_path(slug, root))
     return next(b for b in list_boards(root) if b.slug == slug)
 
 

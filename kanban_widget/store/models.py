@@ -148,6 +148,25 @@ class TaskDetail:
 
 
 @dataclass(frozen=True)
+class BulkResult:
+    """What :meth:`Store.bulk` did to one task: ``ok`` with the task as it is now, or refused
+    with ``error``, the store's message saying why (that task was left as it was)."""
+
+    task_id: str
+    ok: bool
+    error: Optional[str] = None
+    #: The task after the change (None when refused).
+    task: Optional[Task] = None
+
+    def to_dict(self) -> dict:
+        """``{"task_id", "ok"}``, plus ``"error"`` when refused: the page's bulk reply."""
+        data: dict = {"task_id": self.task_id, "ok": self.ok}
+        if not self.ok:
+            data["error"] = self.error
+        return data
+
+
+@dataclass(frozen=True)
 class BoardSnapshot:
     """The board as one consistent read: columns of cards, filters' choices and the event cursor.
 

@@ -17,6 +17,7 @@ folder (so a user without Hermes gets ``./kanban.db``, as before). Blank variabl
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -97,11 +98,40 @@ def current_board(root: Optional[Path] = None) -> str:
     return _current_file_board(root)
 
 
+def read_board_meta(folder: Path) -> Optional[dict]:
+    """The board's ``board.json`` as a dict; ``{}`` when it is unreadable or not an object
+    (the board is still listed, under its slug); None when there is none."""
+    meta_file = folder / "board.json"
+    if not meta_file.is_file():
+        return None
+    try:
+        meta = json.loads(meta_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def listed_board_folders(root: Path) -> list[tuple[str, dict]]:
+    """``(slug, board.json)`` of every board latest Hermes lists under ``root`` besides
+    ``default``: the folders of ``kanban/boards/`` with a ``board.json`` not archived, by slug."""
+    try:
+        folders = sorted((root / "kanban" / "boards").iterdir())
+    except OSError:  # no boards folder (yet), or one we may not read
+        return []
+    listed = []
+    for folder in folders:
+        # "_archived" (and anything else no slug can name) is not a board.
+        if not SLUG_RE.match(folder.name) or folder.name == DEFAULT_BOARD:
+            continue
+        meta = read_board_meta(folder)
+        if meta is not None and meta.get("archived") is not True:
+            listed.append((folder.name, meta))
+    return listed
+
+
 def not_found(slug: str, root: Path) -> BoardNotFound:
     """The error for an unknown board: names the boards there are and how to create one."""
-    from .boards import list_boards  # boards.py builds on this module
-
-    names = ", ".join(b.slug for b in list_boards(root))
+    names = ", ".join([DEFAULT_BOARD] + [slug for slug, _ in listed_board_folders(root)])
     return BoardNotFound(
         f"there is no board {slug!r} under {root}; the boards there are: {names}. Pick one of "
         f"those, or create it with Store.create_board({slug!r}) or "

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Optional
+from typing import TYPE_CHECKING, Iterable, Optional
 
 from .errors import TaskNotFound
 from .models import TASK_FIELDS, BoardSnapshot, TaskDetail
 from .schema import RENAMED_BY_LATEST
 from .vocabulary import (BOARD_COLUMNS, CONDITIONAL_KINDS, STATUS_KINDS, STATUS_KINDS_SQL, card_order_sql,
                          event_target_sql)
+
+if TYPE_CHECKING:
+    from .store import Store
 
 _TARGET = {alias: event_target_sql(alias) for alias in ("e", "x")}
 _DEFINITE = ", ".join(f"'{k}'" for k, spec in STATUS_KINDS.items() if not spec.only_from)
@@ -134,14 +137,14 @@ def cards_from_cursor(cursor, aggregates: Optional[tuple] = None) -> list[dict]:
     return cards
 
 
-class SnapshotReads:
-    """Board snapshots and card reads. Mixed into :class:`Store`."""
+class Snapshots:
+    """Board snapshots and card reads: ``store.snapshots``."""
 
-    def board(self, *, tenant: Optional[str] = None, include_archived: bool = False) -> BoardSnapshot:
-        """The whole board in one read transaction: every column in order (``triage, todo,
-        scheduled, ready, running, blocked, review, done``, then ``archived`` when asked, then
-        any unknown statuses), cards ordered by priority desc, created_at asc, id asc; the
-        distinct tenants and assignees; and the event cursor the snapshot reflects."""
+    def __init__(self, store: Store):
+        self.store = store
+
+    def board(self, *, tenant: Optional[str], include_archived: bool) -> BoardSnapshot:
+        """The whole board in one read transaction (see :meth:`Store.board`)."""
         where, params = [], []
         if tenant is not None:
             where.append("t.tenant = ?")
@@ -149,7 +152,7 @@ class SnapshotReads:
         if not include_archived:
             where.append("t.status != 'archived'")
         sql = _BOARD_TASKS_SQL + (" WHERE " + " AND ".join(where) if where else "") + _ORDER
-        with self.reading() as conn:
+        with self.store.reading() as conn:
             cursor = conn.execute("SELECT COALESCE(MAX(id), 0) FROM task_events").fetchone()[0]
             parents, children = _link_counts(_plain(conn).execute(_BOARD_LINKS_SQL))
             comments = dict(_plain(conn).execute(_BOARD_COMMENTS_SQL).fetchall())
@@ -165,12 +168,12 @@ class SnapshotReads:
         for status in sorted(extra):
             columns[status] = extra[status]
         return BoardSnapshot(columns=columns, tenants=tenants, assignees=assignees,
-                             cursor=cursor, now=self._now())
+                             cursor=cursor, now=self.store.now())
 
     def choices(self) -> tuple[list[str], list[str]]:
         """The board's filter choices: distinct tenants (of every task) and assignees (of tasks
         not archived), sorted."""
-        with self.reading() as conn:
+        with self.store.reading() as conn:
             tenants = [r[0] for r in conn.execute(
                 "SELECT DISTINCT tenant FROM tasks WHERE tenant IS NOT NULL ORDER BY tenant")]
             assignees = [r[0] for r in conn.execute(
@@ -179,37 +182,34 @@ class SnapshotReads:
         return tenants, assignees
 
     def task_detail(self, task_id: str) -> TaskDetail:
-        """A task with its parents, children, comments and events, all read in one snapshot
-        (what the page's drawer and ``kanban-widget show`` display). Raises TaskNotFound."""
-        with self.reading():
-            task = self.get_task(task_id)
+        """A task with its parents, children, comments and events, all read in one snapshot.
+        Raises TaskNotFound."""
+        tasks = self.store.tasks
+        with self.store.reading():
+            task = tasks.get(task_id)
             if task is None:
-                raise TaskNotFound(task_id, self.path)
-            parents, children = self.parents_of(task_id), self.children_of(task_id)
-            related = {other: self.get_task(other) for other in (*parents, *children)}
+                raise TaskNotFound(task_id, self.store.path)
+            parents, children = tasks.parents_of(task_id), tasks.children_of(task_id)
+            related = {other: tasks.get(other) for other in (*parents, *children)}
             return TaskDetail(
                 task=task,
                 parents=[related[i] for i in parents if related[i]],
                 children=[related[i] for i in children if related[i]],
-                comments=self.list_comments(task_id),
-                events=self.list_events(task_id))
+                comments=self.store.comments.of(task_id),
+                events=self.store.events.of(task_id))
 
     def running_claims(self) -> dict[str, tuple]:
-        """``{task id: (claim_lock, claim_expires)}`` for every running task.
-
-        A worker's heartbeat extends its claim without writing an event (Hermes' does), so a
-        reader following the events alone would keep an old expiry; this is the cheap check
-        (one indexed read of the running tasks) that catches it.
-        """
-        rows = self._query("SELECT id, claim_lock, claim_expires FROM tasks "
-                           "WHERE status = 'running'", plain=True)
+        """``{task id: (claim_lock, claim_expires)}`` for every running task (see
+        :meth:`Store.running_claims`)."""
+        rows = self.store.query("SELECT id, claim_lock, claim_expires FROM tasks "
+                                "WHERE status = 'running'", plain=True)
         return {task_id: (lock, expires) for task_id, lock, expires in rows}
 
     def cards(self, task_ids: Iterable[str]) -> list[dict]:
         """The cards of these tasks (unknown ids are skipped), read in one snapshot."""
         ids = list(dict.fromkeys(task_ids))
         out: list[dict] = []
-        with self.reading() as conn:
+        with self.store.reading() as conn:
             for start in range(0, len(ids), 500):
                 chunk = ids[start:start + 500]
                 marks = ",".join("?" * len(chunk))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from kanban_widget.store import Store
-from kanban_widget.store.core import StoreBase
 
 
 class FakeClock:
@@ -30,14 +29,14 @@ def store_path(tmp_path):
 @pytest.fixture(autouse=True)
 def close_stores(monkeypatch):
     """Close every Store the test opened, also those a failing assertion left open."""
-    opened: list[StoreBase] = []
-    real_init = StoreBase.__init__
+    opened: list[Store] = []
+    real_init = Store.__init__
 
     def tracking_init(self, *args, **kwargs):
         opened.append(self)
         real_init(self, *args, **kwargs)
 
-    monkeypatch.setattr(StoreBase, "__init__", tracking_init)
+    monkeypatch.setattr(Store, "__init__", tracking_init)
     yield
     for store in opened:
         if getattr(store, "_conn", None) is not None:

@@ -12,6 +12,8 @@ from concurrent.futures import ProcessPoolExecutor
 import pytest
 
 from kanban_widget.store import BoardBusy, Store
+from kanban_widget.store.transaction import Transaction
+from kanban_widget.store.transitions import Transitions
 
 from . import hermes_boards as hermes
 from .helpers import dump, raw, raw_events, sha256, table_info
@@ -101,6 +103,7 @@ WRITES = {
     "unlink": lambda s, p, c: s.unlink_tasks(p, c),
     "claim": lambda s, p, c: s.claim_task(p),
     "recompute": lambda s, p, c: s.recompute_ready(),
+    "bulk": lambda s, p, c: s.bulk([p, c], status="blocked"),
     "dispatch": lambda s, p, c: s.dispatch_once(lambda task: 1),
 }
 
@@ -149,22 +152,24 @@ class Boom(Exception):
     pass
 
 
-def _fail_on(store, monkeypatch, name, when=lambda *a, **k: True):
-    real = getattr(store, name)
+def _fail_on(owner, monkeypatch, name, when=lambda *a, **k: True):
+    """Make ``owner.name`` (a method of the store's transition engine or transaction) raise
+    Boom whenever ``when`` says so of its arguments."""
+    real = getattr(owner, name)
 
-    def wrapper(*args, **kwargs):
+    def wrapper(self, *args, **kwargs):
         if when(*args, **kwargs):
             raise Boom(name)
-        return real(*args, **kwargs)
+        return real(self, *args, **kwargs)
 
-    monkeypatch.setattr(store, name, wrapper)
+    monkeypatch.setattr(owner, name, wrapper)
 
 
 def test_completing_rolls_back_when_promotion_fails(fresh_store, store_path, monkeypatch):
     parent = fresh_store.create_task("parent")
     child = fresh_store.create_task("child", parents=[parent])
     before = dump(store_path)
-    _fail_on(fresh_store, monkeypatch, "_promote")
+    _fail_on(Transitions, monkeypatch, "promote")
     for verb in (lambda: fresh_store.move_task(parent, "done"),
                  lambda: fresh_store.complete_task(parent),
                  lambda: fresh_store.archive_task(parent)):
@@ -188,7 +193,7 @@ def test_reopening_rolls_back_when_a_demotion_event_fails(fresh_store, store_pat
         seen.append(kind)
         return len(seen) == 3  # the move's own event, then two demotions, the third fails
 
-    _fail_on(fresh_store, monkeypatch, "_event", third_status_event)
+    _fail_on(Transaction, monkeypatch, "event", third_status_event)
     with pytest.raises(Boom):
         fresh_store.move_task(parent, "todo")
     assert dump(store_path) == before
@@ -199,7 +204,7 @@ def test_reopening_rolls_back_when_a_demotion_event_fails(fresh_store, store_pat
 def test_linking_rolls_back_when_the_demotion_fails(fresh_store, store_path, monkeypatch):
     parent, child = fresh_store.create_task("p"), fresh_store.create_task("c")
     before = dump(store_path)
-    _fail_on(fresh_store, monkeypatch, "_set_status")
+    _fail_on(Transitions, monkeypatch, "set_status")
     with pytest.raises(Boom):
         fresh_store.link_tasks(parent, child)
     assert dump(store_path) == before
@@ -207,7 +212,7 @@ def test_linking_rolls_back_when_the_demotion_fails(fresh_store, store_path, mon
 
 def test_spawn_failure_bookkeeping_is_atomic(fresh_store, store_path, monkeypatch):
     task_id = fresh_store.create_task("x", assignee="a")
-    _fail_on(fresh_store, monkeypatch, "_event", lambda t, kind, p=None: kind == "spawn_failed")
+    _fail_on(Transaction, monkeypatch, "event", lambda t, kind, p=None: kind == "spawn_failed")
 
     def spawn(task):
         raise OSError("no")
@@ -363,18 +368,16 @@ class _FirstSwitchLocked:
 
 
 def test_switching_to_wal_is_retried_when_sqlite_refuses_at_once(tmp_path, monkeypatch):
-    from kanban_widget.store.core import StoreBase
-
     path = tmp_path / "v0.db"
     hermes.create_board(path, "v0")
-    real_connect = StoreBase._connect
+    real_connect = Store._connect
     wrapped = []
 
     def connect(self):
         wrapped.append(_FirstSwitchLocked(real_connect(self)))
         return wrapped[-1]
 
-    monkeypatch.setattr(StoreBase, "_connect", connect)
+    monkeypatch.setattr(Store, "_connect", connect)
     store = Store(path, busy_timeout=5)
     assert wrapped[0].refused == 1
     assert raw(path, "PRAGMA journal_mode") == [("wal",)]

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from kanban_widget.store import ValidationError
+from kanban_widget.store.transaction import Transaction
 
 from .helpers import dump, raw, raw_events
 
@@ -158,7 +159,7 @@ def test_task_links_and_event_are_one_transaction(fresh_store, store_path, monke
     def broken_event(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(fresh_store, "_event", broken_event)
+    monkeypatch.setattr(Transaction, "event", broken_event)
     with pytest.raises(RuntimeError, match="disk on fire"):
         fresh_store.create_task("c", parents=[parent])
     assert dump(store_path) == before
