@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .claims import ClaimVerbs
 from .core import StoreBase
+from .graph import dependency_graph
 from .links import LinkVerbs
 from .snapshot import SnapshotReads
 from .tasks import TaskVerbs
@@ -33,3 +34,9 @@ class Store(TaskVerbs, LinkVerbs, ClaimVerbs, SnapshotReads, StoreBase):
     Every verb is one transaction with its events; a write that cannot get the lock within
     ``busy_timeout`` seconds raises BoardBusy and writes nothing.
     """
+
+    def graph(self, roots=None, *, depth=None, limit=None, include_archived=True):
+        """The dependency graph (see :func:`.graph.dependency_graph`): the whole board, or the
+        neighbourhood of ``roots`` within ``depth`` links (None: their whole components)."""
+        return dependency_graph(self, roots, depth=depth, limit=limit,
+                                include_archived=include_archived)
