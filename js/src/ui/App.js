@@ -5,6 +5,7 @@ import { BulkBar } from "./BulkBar.js";
 import { Column } from "./Column.js";
 import { ConfirmDialog } from "./Dialog.js";
 import { Drawer } from "./Drawer.js";
+import { GraphView } from "../graph/GraphView.js";
 import { Toolbar } from "./Toolbar.js";
 import { useViewState } from "./view-state.js";
 import { createDragController } from "../drag.js";
@@ -104,7 +105,8 @@ export function App({ store, traits, writeTrait, root }) {
       report=${view.bulkReport}
       actions=${actions}
     />
-    <div class="kb-board-wrap">
+    ${view.graph && html`<${GraphView} store=${store} traits=${traits} focus=${view.graphFocus} readOnly=${readOnly} actions=${actions} />`}
+    <div class="kb-board-wrap" hidden=${Boolean(view.graph)}>
       <div class="kb-board" ref=${scroller}>
         <div class=${lanes ? "kb-grid kb-with-lanes" : "kb-grid"} style=${gridStyle}>
           ${grouped.columns.map((column) => html`<${Column}
@@ -282,6 +284,11 @@ function makeActions({ store, cur, update, showMore, writeTrait }) {
     },
 
     refresh: () => store.resync(true),
+    /** The Graph view on or off; with `id` ("Show in graph"), around that task, selected. */
+    showGraph(on, id = null) {
+      update({ graph: on, ...(id ? { graphFocus: { ids: [id] } } : {}) });
+      if (id) setSelected([id]);
+    },
 
     async reassign(id, assignee) {
       const reply = await store.request(REQUEST.UPDATE, { task_id: id, fields: { assignee } });
