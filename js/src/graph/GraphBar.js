@@ -45,7 +45,7 @@ export function GraphBar({ graph, roots, depth, selected, critical, readOnly, li
       <button type="button" class="kb-btn kb-small kb-primary" data-graph-link-confirm onClick=${on.confirmLink}>Link</button>
       <button type="button" class="kb-btn kb-small" data-graph-link-cancel onClick=${on.cancelLink}>Cancel</button>
     </div>`}
-    ${error && html`<div class="kb-form-error" role="alert" data-graph-error>${error}
+    ${error && html`<div class="kb-form-error" role="alert" data-graph-error>${error}${" "}
       <button type="button" class="kb-link-btn" onClick=${on.dismiss}>dismiss</button></div>`}
     ${notice && html`<p class="kb-graph-line" role="status" data-graph-notice>${notice}</p>`}
   </div>`;

@@ -99,9 +99,11 @@ export function GraphView({ store, traits, focus, readOnly, actions }) {
   // After a render that moved the keyboard on (arrows, a proposed link), focus its target.
   useEffect(() => {
     if (!focusNext.current || !section.current) return;
+    // Kept until its target exists: an earlier render's effect may run before that render.
     const el = section.current.querySelector(focusNext.current);
+    if (!el) return;
     focusNext.current = null;
-    if (el) el.focus();
+    el.focus();
   });
 
   const setSelected = (ids) => actions.writeTrait(TRAIT.SELECTED, ids);
@@ -128,6 +130,7 @@ export function GraphView({ store, traits, focus, readOnly, actions }) {
 
   function cancelLinking() {
     if (!linkFrom && !proposal) return false;
+    focusNext.current = null;
     setLinkFrom(null);
     setProposal(null);
     return true;
@@ -135,7 +138,9 @@ export function GraphView({ store, traits, focus, readOnly, actions }) {
 
   function go(id) {
     setActiveId(id);
-    focusNext.current = `[data-task-id="${cssEscape(id)}"]`;
+    // Focused now, not after the next render: a second key pressed at once must start here.
+    const el = canvas.current && canvas.current.querySelector(`[data-task-id="${cssEscape(id)}"]`);
+    if (el) el.focus();
     const p = laid && laid.positions.get(id);
     const box = canvas.current && canvas.current.getBoundingClientRect();
     if (p && box) {
