@@ -4,7 +4,7 @@ Large boards stay usable because the page never asks for everything: with ``root
 selection, or the task "show in graph" came from) it gets their neighbourhood within
 ``depth`` links; without, as many whole connected components as fit in ``limit`` tasks,
 largest first. ``critical`` adds the critical path to one task (see
-:func:`kanban_widget.analytics.critical_path`), whose tasks are added to the graph if the
+:mod:`kanban_widget.critical`), whose tasks are added to the graph if the
 neighbourhood missed them. docs/protocol.md describes the reply.
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 from .store import Store
 
 #: Tasks a reply carries when the page names no ``limit``.
-DEFAULT_LIMIT = 500
+DEFAULT_LIMIT = 200
 
 
 def answer_graph(store: Store, request: dict) -> dict:
@@ -41,8 +41,8 @@ def answer_graph(store: Store, request: dict) -> dict:
 
 
 def _critical(store: Store, task_id: str) -> dict:
-    # Imported here: analytics brings pandas, which a board that never opens the graph
-    # view need not load.
-    from .analytics._graph import expected_path
+    # Imported here: the replay brings numpy, which a board that never asks for a critical
+    # path need not load. (No pandas: critical.py uses the store's replay engine directly.)
+    from .critical import expected_path
 
     return expected_path(store, task_id)

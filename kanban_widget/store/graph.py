@@ -115,25 +115,81 @@ def dependency_graph(store, roots: Optional[Iterable[str]] = None, *,
     if root_ids is not None and len(root_ids) > MAX_ROOTS:
         raise ValidationError(f"at most {MAX_ROOTS} roots, not {len(root_ids)}")
     with store.reading() as conn:
-        statuses = dict(conn.execute("SELECT id, status FROM tasks").fetchall())
-        links = conn.execute("SELECT parent_id, child_id FROM task_links").fetchall()
-        if not include_archived:
-            statuses = {k: v for k, v in statuses.items() if v != "archived"}
-        links = [(p, c) for p, c in links if p in statuses and c in statuses]
         if root_ids is not None:
-            unknown = [r for r in root_ids if r not in statuses]
-            if unknown:
-                raise ValidationError(
-                    f"unknown task(s) {', '.join(unknown[:5])}{'…' if len(unknown) > 5 else ''}"
-                    " asked as graph roots: check the ids (archived tasks count only with "
-                    "include_archived)")
-            kept, truncated = _neighbourhood(root_ids, _adjacency(links), depth, limit)
+            kept, truncated = _neighbourhood(conn, root_ids, depth, limit, include_archived)
+            statuses = _statuses(conn, kept)
+            links = _links_among(conn, kept)
         else:
+            statuses = dict(conn.execute("SELECT id, status FROM tasks").fetchall())
+            if not include_archived:
+                statuses = {k: v for k, v in statuses.items() if v != "archived"}
+            links = [(p, c) for p, c in conn.execute("SELECT parent_id, child_id FROM task_links")
+                     if p in statuses and c in statuses]
             kept, truncated = _whole_board(statuses, links, limit)
         nodes = _read_nodes(conn, sorted(kept))
     edges = tuple(GraphEdge(p, c, statuses[p], statuses[c])
                   for p, c in sorted(links) if p in kept and c in kept)
     return DependencyGraph(nodes, edges, truncated)
+
+
+def _chunks(ids, size: int = 500):
+    ids = list(ids)
+    for at in range(0, len(ids), size):
+        chunk = ids[at:at + size]
+        yield chunk, ",".join("?" * len(chunk))
+
+
+def _statuses(conn, ids) -> dict:
+    out = {}
+    for chunk, marks in _chunks(ids):
+        out.update(conn.execute(f"SELECT id, status FROM tasks WHERE id IN ({marks})", chunk))
+    return out
+
+
+def _links_among(conn, ids: set) -> list:
+    """Every link whose two ends are in ``ids``."""
+    out = []
+    for chunk, marks in _chunks(ids):
+        out += [(p, c) for p, c in conn.execute(
+            f"SELECT parent_id, child_id FROM task_links WHERE parent_id IN ({marks})", chunk)
+            if c in ids]
+    return out
+
+
+def _neighbourhood(conn, roots: list, depth: Optional[int], limit: Optional[int],
+                   include_archived: bool) -> tuple[set, bool]:
+    """The tasks within ``depth`` links of the roots, following links either way, one level
+    at a time through the link indexes (a small neighbourhood of a large board reads only
+    itself). Nearest first; within a level, by id, until ``limit``."""
+    statuses = _statuses(conn, roots)
+    unknown = [r for r in roots if r not in statuses
+               or (not include_archived and statuses[r] == "archived")]
+    if unknown:
+        raise ValidationError(
+            f"unknown task(s) {', '.join(unknown[:5])}{'…' if len(unknown) > 5 else ''} asked "
+            "as graph roots: check the ids (archived tasks count only with include_archived)")
+    seen = set()
+    level, frontier = 0, roots
+    while frontier:
+        if limit is not None and len(seen) + len(frontier) > limit:
+            seen.update(frontier[:limit - len(seen)])
+            return seen, True
+        seen.update(frontier)
+        if depth is not None and level >= depth:
+            break
+        found = set()
+        for chunk, marks in _chunks(frontier):
+            found.update(r[0] for r in conn.execute(
+                f"SELECT child_id FROM task_links WHERE parent_id IN ({marks})"
+                f" UNION SELECT parent_id FROM task_links WHERE child_id IN ({marks})",
+                chunk + chunk))
+        found -= seen
+        if not include_archived and found:
+            found = {t for t, status in _statuses(conn, found).items() if status != "archived"}
+        else:
+            found = set(_statuses(conn, found))  # links to tasks no longer on the board drop
+        level, frontier = level + 1, sorted(found)
+    return seen, False
 
 
 def _adjacency(links: list) -> dict:
@@ -145,28 +201,15 @@ def _adjacency(links: list) -> dict:
     return near
 
 
-def _neighbourhood(roots: list, near: dict, depth: Optional[int],
-                   limit: Optional[int]) -> tuple[set, bool]:
-    """Breadth first from the roots, nearest tasks first, until ``depth`` or ``limit``."""
-    seen = {}
-    queue = deque()
-    for root in roots:
-        if limit is not None and len(seen) >= limit:
-            return set(seen), True
-        seen[root] = 0
-        queue.append(root)
+def _component(start: str, near: dict) -> set:
+    """Every task linked, through any number of links either way, to ``start``."""
+    seen, queue = {start}, deque([start])
     while queue:
-        task = queue.popleft()
-        if depth is not None and seen[task] >= depth:
-            continue
-        for other in sorted(near.get(task, ())):
-            if other in seen:
-                continue
-            if limit is not None and len(seen) >= limit:
-                return set(seen), True
-            seen[other] = seen[task] + 1
-            queue.append(other)
-    return set(seen), False
+        for other in near.get(queue.popleft(), ()):
+            if other not in seen:
+                seen.add(other)
+                queue.append(other)
+    return seen
 
 
 def _whole_board(statuses: dict, links: list, limit: Optional[int]) -> tuple[set, bool]:
@@ -179,7 +222,7 @@ def _whole_board(statuses: dict, links: list, limit: Optional[int]) -> tuple[set
     placed: set = set()
     for task in sorted(near):
         if task not in placed:
-            component, _ = _neighbourhood([task], near, None, None)
+            component = _component(task, near)
             placed |= component
             components.append(sorted(component))
     components.sort(key=lambda c: (-len(c), c[0]))
@@ -194,9 +237,7 @@ def _whole_board(statuses: dict, links: list, limit: Optional[int]) -> tuple[set
 
 def _read_nodes(conn, ids: list) -> dict:
     nodes = {}
-    for at in range(0, len(ids), 500):
-        chunk = ids[at:at + 500]
-        marks = ",".join("?" * len(chunk))
+    for chunk, marks in _chunks(ids):
         for row in conn.execute(f"SELECT * FROM tasks WHERE id IN ({marks})", chunk):
             # ``*``: a read-only board of an old Hermes may have no assignee column yet.
             assignee = row["assignee"] if "assignee" in row.keys() else None

@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from kanban_widget import KanbanBoard, Store
+from test_harness_a11y import axe_check
 from test_harness_bridge import TRAITS, Bridge
 
 pytestmark = pytest.mark.browser
@@ -86,6 +87,7 @@ def test_graph_view_draws_selects_opens_and_links(harness, chain_board):
     expect(page.locator(f"{GRAPH} [data-graph-critical]")).to_contain_text("3 open tasks")
     expect(page.locator(f"{GRAPH} [data-on-path]")).to_have_count(3)
     expect(node(harness, ids["docs"])).not_to_have_attribute("data-on-path", "")
+    axe_check(harness, "graph view with a critical path")
 
     # Ctrl-click adds to the selection
     node(harness, ids["docs"]).click(modifiers=["Control"])
@@ -104,6 +106,7 @@ def test_graph_view_draws_selects_opens_and_links(harness, chain_board):
     drag(page, node(harness, ids["docs"]), node(harness, ids["ship"]))
     proposal = page.locator(f"{GRAPH} [data-graph-proposal]")
     expect(proposal).to_contain_text(f"Make {ids['ship']} depend on {ids['docs']}")
+    axe_check(harness, "graph view proposing a link")
     proposal.locator("[data-graph-link-confirm]").click()
     bridge.until(f"() => !!document.querySelector('{GRAPH} [data-edge=\"{ids['docs']}>{ids['ship']}\"]')")
     assert ids["docs"] in w.store.parents_of(ids["ship"])

@@ -3,7 +3,7 @@
 // of the tasks it was opened on (the selection, or "Show in graph" from a drawer), or without
 // any, as many whole connected components as fit. Click selects (the board's `selected`),
 // double-click opens the drawer, dragging from one node to another proposes a link.
-import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { html, uniqueId } from "../ui/html.js";
 import { GRAPH_LIMITS, REQUEST, TRAIT } from "../protocol.js";
 import { matchesFilters } from "../state.js";
@@ -16,8 +16,8 @@ import {
 import { useGraphPointer } from "./pointer.js";
 import "./graph.css";
 
-/** Tasks one reply may carry: dagre lays out this many well within the view's time budget. */
-export const GRAPH_NODE_LIMIT = 500;
+/** Tasks one reply may carry: readable on screen, and laid out well within the 1 s budget. */
+export const GRAPH_NODE_LIMIT = 200;
 const MIN_ZOOM = 0.15;
 
 /**
@@ -82,7 +82,9 @@ export function GraphView({ store, traits, focus, readOnly, actions }) {
   const laid = useMemo(() => (graph ? layoutGraph(graph) : null), [shape]);
 
   // A new picture: fit it (never below MIN_ZOOM; then the first root is centred instead).
-  useEffect(() => {
+  // A layout effect: the new positions never show under the old pan and zoom, not even for
+  // a frame (a click aimed at a node in that frame would land elsewhere).
+  useLayoutEffect(() => {
     if (!laid || !canvas.current) return;
     const box = canvas.current.getBoundingClientRect();
     const fit = fitTransform(laid.width, laid.height, box.width, box.height, MIN_ZOOM);

@@ -49,17 +49,66 @@ export function shapeKey(graph) {
 }
 
 /**
- * Lay the graph out left to right (parents left of their children) with dagre.
+ * Lay the graph out left to right (parents left of their children) with dagre, one connected
+ * component at a time (dagre's ordering costs grow fast with the size of the graph it is
+ * given; a board's components are small), the components then packed in rows, largest first.
  * Returns {positions: Map id → {x, y} (box centre), edgePoints: Map edgeKey → [{x, y}],
  * width, height}.
  */
-export function layoutGraph(graph) {
+export function layoutGraph(graph, { rowWidth = 2400, gap = 40 } = {}) {
+  const positions = new Map();
+  const edgePoints = new Map();
+  let x = 0;
+  let y = 0;
+  let rowHeight = 0;
+  let width = 0;
+  for (const part of components(graph)) {
+    const laid = layoutComponent(part);
+    if (x > 0 && x + laid.width > rowWidth) {
+      x = 0;
+      y += rowHeight + gap;
+      rowHeight = 0;
+    }
+    for (const [id, p] of laid.positions) positions.set(id, { x: p.x + x, y: p.y + y });
+    for (const [key, points] of laid.edgePoints) edgePoints.set(key, points.map((p) => ({ x: p.x + x, y: p.y + y })));
+    x += laid.width + gap;
+    width = Math.max(width, x - gap);
+    rowHeight = Math.max(rowHeight, laid.height);
+  }
+  return { positions, edgePoints, width, height: y + rowHeight };
+}
+
+/** The graph's connected components as {ids, edges}, largest first (ties: smallest id). */
+export function components(graph) {
+  const parent = new Map([...graph.nodes.keys()].map((id) => [id, id]));
+  const find = (id) => {
+    let root = id;
+    while (parent.get(root) !== root) root = parent.get(root);
+    for (let at = id; at !== root;) {
+      const next = parent.get(at);
+      parent.set(at, root);
+      at = next;
+    }
+    return root;
+  };
+  for (const e of graph.edges) parent.set(find(e.parent), find(e.child));
+  const parts = new Map();
+  for (const id of [...graph.nodes.keys()].sort()) {
+    const root = find(id);
+    if (!parts.has(root)) parts.set(root, { ids: [], edges: [] });
+    parts.get(root).ids.push(id);
+  }
+  for (const e of graph.edges) parts.get(find(e.parent)).edges.push(e);
+  return [...parts.values()].sort((a, b) => b.ids.length - a.ids.length || (a.ids[0] < b.ids[0] ? -1 : 1));
+}
+
+function layoutComponent({ ids, edges }) {
   const g = new graphlib.Graph();
   g.setGraph({ rankdir: "LR", nodesep: 18, ranksep: 70, marginx: 20, marginy: 20 });
   g.setDefaultEdgeLabel(() => ({}));
-  // Sorted: the same graph always gets the same picture, whatever order the reply had.
-  for (const id of [...graph.nodes.keys()].sort()) g.setNode(id, { width: NODE_W, height: NODE_H });
-  for (const e of graph.edges) g.setEdge(e.parent, e.child);
+  // Sorted ids: the same graph always gets the same picture, whatever order the reply had.
+  for (const id of ids) g.setNode(id, { width: NODE_W, height: NODE_H });
+  for (const e of edges) g.setEdge(e.parent, e.child);
   layout(g);
   const positions = new Map();
   for (const id of g.nodes()) {
