@@ -81,3 +81,21 @@ def test_unknown_tasks_get_the_store_s_error(chain, make_board):
     assert "t_nope" in reply["error"]
     reply = wire.request("graph", critical="t_nope")
     assert (reply["ok"], reply["code"]) == (False, "TaskNotFound")
+
+
+def test_the_page_knows_the_graph_limits():
+    """js/src/protocol.js's GRAPH_LIMITS mirror protocol.py's, and the page asks within them."""
+    import re
+    from pathlib import Path
+
+    from kanban_widget import graph_view, protocol
+
+    js = Path(__file__).resolve().parents[1] / "js" / "src"
+    body = re.search(r"GRAPH_LIMITS = Object\.freeze\(\{(.*?)\}\)",
+                     (js / "protocol.js").read_text()).group(1)
+    limits = {k: int(v.replace("_", "")) for k, v in re.findall(r"(\w+): ([\d_]+)", body)}
+    assert limits == {"roots": protocol.MAX_GRAPH_ROOTS, "depth": protocol.MAX_GRAPH_DEPTH,
+                      "nodes": protocol.MAX_GRAPH_NODES}
+    page_limit = re.search(r"GRAPH_NODE_LIMIT = (\d+);",
+                           (js / "graph" / "GraphView.js").read_text()).group(1)
+    assert int(page_limit) == graph_view.DEFAULT_LIMIT <= protocol.MAX_GRAPH_NODES
