@@ -108,3 +108,22 @@ def test_errors_name_the_problem(board):
         analytics.critical_path(path, "t_nope")
     with pytest.raises(ValidationError, match="percentile"):
         analytics.critical_path(path, ids["T"], percentile=101)
+
+
+def test_a_cycle_written_by_another_tool_does_not_hang(tmp_path):
+    """The store refuses cycles, but a board file may come from elsewhere."""
+    import sqlite3
+
+    path = tmp_path / "k.db"
+    with Store(path) as s:
+        a = s.create_task("a")
+        b = s.create_task("b", parents=[a])
+        c = s.create_task("c", parents=[b])
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("INSERT INTO task_links (parent_id, child_id) VALUES (?, ?)", (c, a))
+    conn.close()
+    frame = analytics.critical_path(path, c)
+    # every task is on the chain once; the link that closes the cycle is not followed twice
+    assert sorted(frame.index) == sorted([a, b, c])
+    assert frame.index[-1] == c

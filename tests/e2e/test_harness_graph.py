@@ -5,6 +5,8 @@ message, the keyboard reaches all of it, and "Show in graph" opens it around a t
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -126,6 +128,14 @@ def test_graph_view_draws_selects_opens_and_links(harness, chain_board):
     assert w.store.parents_of(ids["docs"]) == []
 
     harness.shot("graph_view")
+    # the board's filters dim what they would hide, and keep the chains whole
+    harness.root().locator("[data-filter=search]").fill("Write docs")
+    bridge.until("() => window.__boards[0].model.get('search') === 'Write docs'", timeout=15)
+    expect(node(harness, ids["spec"])).to_have_class(re.compile(r"\bkb-graph-dim\b"))
+    expect(node(harness, ids["docs"])).not_to_have_class(re.compile(r"\bkb-graph-dim\b"))
+    expect(page.locator(f"{GRAPH} [data-task-id]")).to_have_count(5)
+    harness.root().locator("[data-filter=search]").fill("")
+
     # back to the board
     harness.root().locator("[data-view-graph]").uncheck()
     expect(page.locator(GRAPH)).to_have_count(0)
@@ -156,6 +166,22 @@ def test_graph_view_by_keyboard_and_show_in_graph(harness, chain_board):
     bridge.until(f"() => document.querySelectorAll('{GRAPH} [data-task-id]').length === 5")
     page.locator(f"{GRAPH} [data-graph-focus]").click()
     bridge.until(f"() => document.querySelectorAll('{GRAPH} [data-task-id]').length === 3")
+
+    # zoom buttons and dragging the background change the view's transform
+    layer = page.locator(f"{GRAPH} svg > g")
+    before = layer.get_attribute("transform")
+    page.locator(f"{GRAPH} [data-graph-zoom-in]").click()
+    expect(layer).not_to_have_attribute("transform", before)
+    zoomed = layer.get_attribute("transform")
+    canvas = page.locator(f"{GRAPH} [data-graph-canvas]").bounding_box()
+    page.mouse.move(canvas["x"] + 15, canvas["y"] + canvas["height"] - 15)
+    page.mouse.down()
+    page.mouse.move(canvas["x"] + 115, canvas["y"] + canvas["height"] - 65, steps=5)
+    page.mouse.up()
+    expect(layer).not_to_have_attribute("transform", zoomed)
+    bridge.pump()
+    assert w.store.parents_of(ids["spec"]) == []  # a pan is no link
+    page.locator(f"{GRAPH} [data-graph-fit]").click()
 
     # Tab reaches one node (a roving tabindex); arrows follow the links
     first = node(harness, ids["build"])
