@@ -22,7 +22,7 @@ export function GraphNode({ node, status, at, selected, active, dim, critical, l
   if (linkSource) classes.push("kb-graph-link-source");
   const who = node.assignee ? `@${node.assignee}` : "unassigned";
   const expected = critical !== null ? `≈ ${formatDuration(critical)}` : "";
-  const shownTitle = clip(node.title, 30);
+  const shownTitle = clip(node.title, 27); // what fits the box at its font size
   // The visible text first, in reading order (a spoken name must contain what is on screen),
   // then what it leaves out.
   const shownWho = clip(who, 20);

@@ -286,7 +286,7 @@ function makeActions({ store, cur, update, showMore, writeTrait }) {
     refresh: () => store.resync(true),
     /** The Graph view on or off; with `id` ("Show in graph"), around that task, selected. */
     showGraph(on, id = null) {
-      update({ graph: on, ...(id ? { graphFocus: { ids: [id] } } : {}) });
+      update({ graph: on, graphFocus: id ? { ids: [id] } : null }); // no id: around the selection
       if (id) setSelected([id]);
     },
 
