@@ -197,6 +197,8 @@ def test_graph_view_by_keyboard_and_show_in_graph(harness, chain_board):
     bridge.until("id => window.__boards[0].model.get('selected').includes(id)", arg=ids["spec"])
     page.keyboard.press("Enter")
     bridge.until("() => !!document.querySelector('#board-0 [data-drawer] [data-edit=title]')")
+    # (the drawer takes the focus after its first paint; a person's Escape comes later)
+    page.wait_for_function("() => !!document.activeElement.closest('#board-0 [data-drawer]')")
     page.keyboard.press("Escape")
     expect(page.locator("#board-0 [data-drawer]")).to_have_count(0)
     expect(node(harness, ids["spec"])).to_be_focused()
