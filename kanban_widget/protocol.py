@@ -27,6 +27,11 @@ MAX_SEARCH = 1_000
 """Longest search filter."""
 MAX_BULK = 10_000
 MAX_SPAWN = 10_000
+MAX_GRAPH_ROOTS = 1_000
+"""Most ``roots`` a ``graph`` request may name."""
+MAX_GRAPH_DEPTH = 50
+MAX_GRAPH_NODES = 2_000
+"""Most tasks one ``graph`` reply carries (``limit``); the page asks for fewer."""
 CARD_TEXT_PREVIEW = 500
 ECHO = 60
 """At most this many characters of a bad value are quoted back in an error."""
@@ -132,6 +137,7 @@ _STR = (str,)
 _OPT_STR = (str, type(None))
 _INT = (int,)
 _OPT_INT = (int, type(None))
+_OPT_BOOL = (bool, type(None))
 _SPECS: dict[str, dict[str, tuple]] = {
     "move": {"task_id": (_STR, True, MAX_ID), "status": (_STR, True, 32),
              "reason": (_OPT_STR, False, MAX_TEXT), "result": (_OPT_STR, False, MAX_TEXT)},
@@ -148,6 +154,9 @@ _SPECS: dict[str, dict[str, tuple]] = {
     "dispatch": {"max_spawn": (_OPT_INT, False, None)},
     "resync": {},
     "poll": {"rev": (_INT, True, None)},
+    "graph": {"roots": ((list, type(None)), False, None), "depth": (_OPT_INT, False, None),
+              "limit": (_OPT_INT, False, None), "archived": (_OPT_BOOL, False, None),
+              "critical": (_OPT_STR, False, MAX_ID)},
 }
 REQUEST_TYPES = tuple(_SPECS)
 
@@ -234,6 +243,24 @@ def _check_semantics(req: dict) -> None:
         _check_bulk(req)
     if kind == "dispatch" and req.get("max_spawn") is not None:
         check_int("dispatch: max_spawn", req["max_spawn"], 0, MAX_SPAWN)
+    if kind == "graph":
+        _check_graph(req)
+
+
+def _check_graph(req: dict) -> None:
+    """Roots are task ids; depth and limit stay in ranges the page can draw."""
+    roots = req.get("roots")
+    if roots is not None:
+        if len(roots) > MAX_GRAPH_ROOTS:
+            raise BadMessage(f"graph: roots must hold at most {MAX_GRAPH_ROOTS} ids, not {len(roots)}")
+        for i, task_id in enumerate(roots):
+            if not isinstance(task_id, str) or not task_id:
+                raise BadMessage(f"graph: roots[{i}] must be a non-empty string, not {echo(task_id)}")
+            check_text(f"graph: roots[{i}]", task_id, MAX_ID)
+    if req.get("depth") is not None:
+        check_int("graph: depth", req["depth"], 0, MAX_GRAPH_DEPTH)
+    if req.get("limit") is not None:
+        check_int("graph: limit", req["limit"], 1, MAX_GRAPH_NODES)
 
 
 def _check_bulk(req: dict) -> None:

@@ -29,6 +29,7 @@ from .store import BoardBusy, KanbanError, Store, TaskNotFound, list_boards
 from .store.paths import (board_db_path, board_exists, kanban_root, normalize_slug, not_found,
                           slug_of)
 from .feed import BoardFeed
+from .graph_view import answer_graph
 
 log = logging.getLogger(__name__)
 STATIC = pathlib.Path(__file__).parent / "static"
@@ -583,6 +584,9 @@ class KanbanBoard(anywidget.AnyWidget):
             "parents": summary(detail.parents),
             "children": summary(detail.children),
         }
+
+    def _do_graph(self, req: dict) -> dict:
+        return answer_graph(self.store, req)  # the Graph view's data (graph_view.py)
 
     def _do_poll(self, req: dict) -> dict:
         """The page heard nothing for a while and says which revision it shows. Answered here,

@@ -22,6 +22,7 @@ export const REQUEST = Object.freeze({
   DISPATCH: "dispatch",
   RESYNC: "resync",
   POLL: "poll",
+  GRAPH: "graph",
 });
 
 /** Requests that write to the store (refused locally on a read-only board). */
@@ -63,3 +64,6 @@ export const UNASSIGNED = "(unassigned)";
 
 /** Size limits Python enforces; the UI checks them first to give a quicker message. */
 export const LIMITS = Object.freeze({ title: 500, text: 100_000, id: 64, taskIds: 10_000 });
+
+/** `graph` request limits (protocol.MAX_GRAPH_*): roots named, link depth, tasks in a reply. */
+export const GRAPH_LIMITS = Object.freeze({ roots: 1_000, depth: 50, nodes: 2_000 });

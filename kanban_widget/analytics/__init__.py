@@ -20,6 +20,7 @@ not a kanban board, ``ValidationError`` (also a ``ValueError``) for a bad argume
 """
 
 from ._events import events
+from ._graph import critical_path
 from ._flow import WIP_STATUSES, aging_wip, cumulative_flow, cycle_times, throughput
 from ._plots import (plot_aging_wip, plot_cumulative_flow, plot_cycle_times, plot_lanes,
                      plot_throughput)
@@ -28,7 +29,7 @@ from ._tasks import UNASSIGNED, lanes, progress, status_intervals, tasks
 
 __all__ = [
     "tasks", "events", "status_intervals", "progress", "lanes", "throughput",
-    "cumulative_flow", "cycle_times", "aging_wip",
+    "cumulative_flow", "cycle_times", "aging_wip", "critical_path",
     "plot_cumulative_flow", "plot_throughput", "plot_cycle_times", "plot_aging_wip",
     "plot_lanes",
     "STATUSES", "WIP_STATUSES", "UNASSIGNED", "BoardNotFound", "UnreadableBoard",

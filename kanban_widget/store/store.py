@@ -28,6 +28,7 @@ from .comments import Comments
 from .core import MAX_BUSY_TIMEOUT, inspect_without_sidecars, translate, use_wal
 from .errors import BoardGone, ReadOnlyBoard, ValidationError
 from .events import Events
+from .graph import dependency_graph
 from .links import Links
 from .models import (BoardSnapshot, BulkResult, Comment, DispatchResult, Event, Task,
                      TaskDetail)
@@ -630,6 +631,12 @@ class Store:
         """A task with its parents, children, comments and events, all read in one snapshot
         (what the page's drawer and ``kanban-widget show`` display). Raises TaskNotFound."""
         return self.snapshots.task_detail(task_id)
+
+    def graph(self, roots=None, *, depth=None, limit=None, include_archived=True):
+        """The dependency graph (see :func:`.graph.dependency_graph`): the whole board, or the
+        neighbourhood of ``roots`` within ``depth`` links (None: their whole components)."""
+        return dependency_graph(self, roots, depth=depth, limit=limit,
+                                include_archived=include_archived)
 
     def running_claims(self) -> dict[str, tuple]:
         """``{task id: (claim_lock, claim_expires)}`` for every running task.

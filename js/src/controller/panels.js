@@ -1,7 +1,7 @@
-// View actions that are neither moves nor selection: the drawer, the inline create form,
-// dispatch, refresh, and where the focus goes after a dialog.
+// View actions that are neither moves nor selection: the drawer, the Graph view, the inline
+// create form, dispatch, refresh, and where the focus goes after a dialog.
 
-import { REQUEST } from "../protocol.js";
+import { REQUEST, TRAIT } from "../protocol.js";
 
 // `focusId` values that are not card ids: focus the open drawer, or the board itself.
 export const FOCUS_DRAWER = Symbol("drawer");
@@ -29,7 +29,7 @@ export function summarizeDispatch(result) {
 }
 
 /** @param ctx the controller's sources (controller/index.js) */
-export function createPanelActions({ boardModel, view, update }) {
+export function createPanelActions({ boardModel, view, update, writeTrait }) {
   return {
     setCreate: (status) => update({ createIn: status }),
     // The drawer takes the focus (Tab then stays inside it, see keyboard.js) and gives it back
@@ -41,6 +41,11 @@ export function createPanelActions({ boardModel, view, update }) {
       update({ drawerId: null, drawerOpener: null, focusId: drawerOpener || drawerId });
     },
     dismissBulkReport: () => update({ bulkReport: null }),
+    /** The Graph view on or off; with `id` ("Show in graph"), around that task, selected. */
+    showGraph(on, id = null) {
+      update({ graph: on, graphFocus: id ? { ids: [id] } : null }); // no id: around the selection
+      if (id) writeTrait(TRAIT.SELECTED, [id]);
+    },
     refresh: () => boardModel.resync(true),
 
     /** Create a task; the card shows as the reply has it until the patch brings it. */

@@ -5,6 +5,7 @@ import { BulkBar } from "./BulkBar.js";
 import { Column } from "./Column.js";
 import { ConfirmDialog } from "./Dialog.js";
 import { Drawer } from "./Drawer.js";
+import { GraphView } from "../graph/GraphView.js";
 import { Toolbar } from "./Toolbar.js";
 import { createViewState } from "./view-state.js";
 import { ActionsProvider, BoardModelProvider, FrameProvider } from "./context.js";
@@ -84,7 +85,8 @@ export function App({ store, traits, readTraits, writeTrait, root }) {
       <${Toolbar} traits=${traits} board=${board} actions=${actions} view=${view} />
       <${Banner} error=${traits[TRAIT.ERROR]} notices=${store.notices} onDismiss=${store.dismissNotice} />
       <${BulkBar} />
-      <div class="kb-board-wrap">
+      ${view.graph && html`<${GraphView} store=${store} traits=${traits} focus=${view.graphFocus} readOnly=${frame.readOnly} actions=${actions} />`}
+      <div class="kb-board-wrap" hidden=${Boolean(view.graph)}>
         <div class="kb-board" ref=${scroller}>
           <div class=${frame.lanes ? "kb-grid kb-with-lanes" : "kb-grid"} style=${gridStyle}>
             ${grouped.columns.map((column) => html`<${Column} key=${column.status} column=${column} />`)}

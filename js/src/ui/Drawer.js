@@ -57,6 +57,7 @@ export function Drawer({ taskId }) {
       <code class="kb-id">${taskId}</code>
       ${task && html`<span class=${`kb-badge kb-status ${statusClass(task.status)}`} data-drawer-status>${statusLabel(task.status)}</span>`}
       <span class="kb-spacer"></span>
+      <button type="button" class="kb-btn kb-small" data-show-in-graph onClick=${() => actions.showGraph(true, taskId)}>Show in graph</button>
       <button type="button" class="kb-icon-btn" data-drawer-close aria-label="Close" onClick=${actions.closeDrawer}>×</button>
     </div>
     ${loadError && html`<div class="kb-form-error" role="alert" data-drawer-error>${loadError}</div>`}

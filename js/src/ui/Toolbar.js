@@ -44,6 +44,10 @@ export function Toolbar({ traits, board, actions, view }) {
         onChange=${(e) => write(TRAIT.LANES, e.currentTarget.checked)} />
       Lanes by assignee
     </label>
+    <label class="kb-check-label">
+      <input type="checkbox" data-view-graph checked=${Boolean(view.graph)} onChange=${(e) => actions.showGraph(e.currentTarget.checked)} />
+      Graph
+    </label>
     <span class="kb-spacer"></span>
     <span class="kb-keys" tabindex="0" title=${KEYS_HELP} aria-label=${KEYS_HELP}>⌨ keys</span>
     <button type="button" class="kb-btn" data-refresh title="Ask Python for a fresh copy of the whole board"
