@@ -405,7 +405,8 @@ class BoardHistory:
                 "at": int(self.status_start[spell]),
                 "event_id": _event_id(self.status_event[spell]),
             })
-        out.sort(key=lambda c: (c["at"], c["id"]))
+        # In the order they happened: by time, then event id (inferred changes first).
+        out.sort(key=lambda c: (c["at"], c["event_id"] or -1, c["id"]))
         return out
 
 
