@@ -35,7 +35,8 @@ from .errors import ValidationError
 from .models import BoardSnapshot
 from .replay import replay_board
 from .snapshot import cards_from_cursor
-from .vocabulary import BOARD_COLUMNS, EVENT_ALIASES
+from ._timeline import Timeline
+from .vocabulary import BOARD_COLUMNS, EVENT_ALIASES, status_order
 
 #: Card fields the log tells as they were at ``as_of``; every other field is the current one.
 FROM_LOG = ("status", "status_since", "assignee", "priority", "progress", "link_counts",
@@ -72,44 +73,6 @@ def as_seconds(when) -> int:
         f"{type(when).__name__} {when!r}; e.g. as_of=datetime(2026, 11, 23, 9, 0)")
 
 
-class _Timeline:
-    """Rows owned by ``n_owners`` owners (tasks, links), each with a time and an event id:
-    for any instant, the last row of every owner at or before it, in one vectorised step."""
-
-    def __init__(self, owner, time, eid, n_owners: int):
-        owner = np.asarray(owner, dtype=np.int64)
-        time = np.asarray(time, dtype=np.int64)
-        self.order = np.lexsort((np.asarray(eid, dtype=np.int64), time, owner))
-        self.owner, self.time = owner[self.order], time[self.order]
-        self.n = n_owners
-        # Times as dense ranks keep owner * width + rank inside int64 whatever the clock.
-        self.times = np.unique(self.time)
-        self.width = len(self.times) + 1
-        self.key = self.owner * self.width + np.searchsorted(self.times, self.time)
-        self.first = np.full(n_owners, -1, dtype=np.int64)
-        if len(self.owner):
-            heads = np.r_[True, self.owner[1:] != self.owner[:-1]]
-            self.first[self.owner[heads]] = np.flatnonzero(heads)
-
-    def sorted(self, values) -> np.ndarray:
-        """``values`` (one per row, in the order given) in the timeline's row order."""
-        return np.asarray(values)[self.order]
-
-    def last_at(self, t: int) -> np.ndarray:
-        """Per owner, the index (in row order) of its last row at or before ``t``, else -1."""
-        rank = np.searchsorted(self.times, t, side="right")      # rows with rank < it count
-        probe = np.arange(self.n, dtype=np.int64) * self.width + rank - 1
-        pos = np.searchsorted(self.key, probe, side="right") - 1
-        ok = pos >= 0
-        ok[ok] = self.owner[pos[ok]] == np.flatnonzero(ok)
-        return np.where(ok, pos, -1)
-
-    def count_at(self, t: int) -> np.ndarray:
-        """Per owner, how many of its rows are at or before ``t``."""
-        pos = self.last_at(t)
-        return np.where(pos >= 0, pos - self.first + 1, 0)
-
-
 @dataclass(frozen=True)
 class PastBoard(BoardSnapshot):
     """The board as the log says it was at ``as_of`` (Unix seconds); see :mod:`.history`.
@@ -117,12 +80,14 @@ class PastBoard(BoardSnapshot):
     ``now`` is ``as_of`` and ``cursor`` the last event id stamped at or before it. Card fields
     in ``from_log`` are as they were then; ``current_fields`` are today's values. Each card
     lists in ``current_values`` the fields shown with today's value although the log says
-    (or cannot rule out) they were different then.
+    (or cannot rule out) they were different then. ``column_counts``: cards per column (all
+    of them, also where ``per_column`` kept only the first few as card dicts).
     """
 
     as_of: int = 0
     from_log: tuple = FROM_LOG
     current_fields: tuple = field(default_factory=tuple)
+    column_counts: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -139,136 +104,230 @@ class BoardHistory:
     """What the log tells about a board's past, precomputed from one read transaction.
 
     Build it with ``BoardHistory(conn)`` inside a read transaction; :meth:`board_at`,
-    :meth:`diff`, :meth:`density` answer from memory. :func:`history_of` keeps one per open
-    :class:`Store` and rebuilds it when the log has changed.
+    :meth:`diff`, :meth:`density` answer from memory, and :meth:`refresh` folds in what was
+    appended since (re-reading only the tasks the new events touch). :func:`history_of`
+    keeps one per open :class:`Store`.
+
+    Tasks are numbered by codes in arrival order (``task_ids[code]``); every per-task array is
+    indexed by code.
     """
 
     def __init__(self, conn):
         self.key = _log_key(conn)
-        spells = replay_board(conn)
-        self.task_ids = spells.task_ids
-        self.code_of = {task_id: i for i, task_id in enumerate(self.task_ids.tolist())}
-        self.created = spells.created
-        self.statuses = spells.statuses
+        self.task_ids: list = []
+        self.code_of: dict = {}
+        self.rows: list = []
+        self.columns: list = []
+        self.statuses = status_order(())
         self.archived = self.statuses.index("archived")
         self.done = self.statuses.index("done")
-        n = len(self.task_ids)
-        self.status = _Timeline(spells.spell_task, spells.start, spells.start_id, n)
-        self.status_code = self.status.sorted(spells.spell_status)
-        self.status_start = self.status.sorted(spells.start)
-        self.status_event = self.status.sorted(spells.start_id)
-        self._read_tasks(conn)
-        self._read_assignees(conn)
-        self._read_priorities(conn)
-        self._read_links(conn)
-        self._read_comments_and_edits(conn)
-        times, ids = fetch_columns(conn, "SELECT created_at, id FROM task_events",
-                                   [("created_at", "int"), ("id", "int")])
-        order = np.argsort(times, kind="stable")
-        self.event_times = times[order]
-        self.event_cursor = np.maximum.accumulate(ids[order]) if len(ids) else ids
+        self.edges: dict = {}           # (parent id, child id) -> link code
+        self.edits: dict = {}           # task code -> [(time, fields)], for ``current_values``
+        self._absorb(conn, None)
+        self.event_times = np.empty(0, dtype=np.int64)
+        self.event_ids = np.empty(0, dtype=np.int64)
+        self._add_event_times(conn, None)
 
     # -- building ------------------------------------------------------------------------------
+
+    def refresh(self, conn) -> bool:
+        """Fold in what the log gained since this history was built (inside a read
+        transaction). Returns False when only a rebuild can (events or tasks removed or
+        renumbered, a task written with no event, or too much new to patch)."""
+        key = _log_key(conn)
+        if key == self.key:
+            return True
+        old_max, old_count, old_comment, _ = self.key
+        if old_max is None or key[0] is None or key[0] < old_max:
+            return False
+        added = conn.execute("SELECT COUNT(*) FROM task_events WHERE id > ?",
+                             (old_max,)).fetchone()[0]
+        if key[1] != old_count + added or (key[2] or 0) < (old_comment or 0):
+            return False
+        touched = {r[0] for r in conn.execute(
+            "SELECT DISTINCT task_id FROM task_events WHERE id > ? UNION"
+            " SELECT task_id FROM task_comments WHERE id > ?", (old_max, old_comment or 0))}
+        if len(touched) > max(1000, len(self.task_ids) // 5):
+            return False
+        self._absorb(conn, sorted(touched))
+        if len(self.task_ids) != key[3]:
+            return False
+        self._add_event_times(conn, old_max)
+        self.key = key
+        return True
+
+    def _absorb(self, conn, ids: Optional[list]) -> None:
+        """(Re)read every timeline of the tasks ``ids`` (None: the whole board)."""
+        where, params = ("", ()) if ids is None else (
+            "t.id IN (SELECT value FROM json_each(?))", (json.dumps(ids),))
+        events_of = "" if ids is None else " AND task_id IN (SELECT value FROM json_each(?))"
+        codes = self._read_tasks(conn, where, params)
+        n = len(self.task_ids)
+
+        def timeline(old, owner, time, eid, **values):
+            if old is None:
+                return Timeline(owner, time, eid, n, **values)
+            return old.replaced(codes, n, owner, time, eid, **values)
+
+        spells = replay_board(conn, where, params)
+        for status in spells.statuses:
+            if status not in self.statuses:
+                self.statuses.append(status)
+        to_global = np.array([self.statuses.index(s) for s in spells.statuses], dtype=np.int64)
+        self.status = timeline(
+            getattr(self, "status", None), self._codes(spells.task_ids[spells.spell_task]),
+            spells.start, spells.start_id, status=to_global[spells.spell_status],
+            start=spells.start)
+        owner, time, eid, value, created = self._assignee_rows(conn, events_of, params)
+        self.assignee = timeline(getattr(self, "assignee", None), owner, time, eid,
+                                 value=value, created=created)
+        owner, time, eid, value, created = self._priority_rows(conn, events_of, params)
+        self.priority = timeline(getattr(self, "priority", None), owner, time, eid,
+                                 value=np.asarray(value, dtype=np.int64).reshape(-1),
+                                 created=created)
+        self._read_links(conn, codes, events_of, params)
+        rows = conn.execute(f"SELECT task_id, created_at, id FROM task_comments WHERE 1{events_of}",
+                            params).fetchall()
+        rows = [r for r in rows if r[0] in self.code_of]
+        self.comments = timeline(getattr(self, "comments", None),
+                                 self._codes([r[0] for r in rows]), [r[1] for r in rows],
+                                 [r[2] for r in rows])
+        self._read_edits(conn, codes, events_of, params)
 
     def _codes(self, task_ids) -> np.ndarray:
         get = self.code_of.get
         return np.fromiter((get(t, -1) for t in task_ids), dtype=np.int64, count=len(task_ids))
 
-    def _read_tasks(self, conn) -> None:
+    def _read_tasks(self, conn, where: str, params) -> np.ndarray:
+        """Read the tasks' current rows (new tasks get the next codes); returns their codes."""
         cursor = conn.cursor()
         cursor.row_factory = None
-        cursor.execute("SELECT * FROM tasks")
+        cursor.execute("SELECT * FROM tasks t" + (f" WHERE {where}" if where else "")
+                       + " ORDER BY t.id", params)
         self.columns = [d[0] for d in cursor.description]
-        by_id = {row[0]: row for row in cursor}
-        self.rows = [by_id[t] for t in self.task_ids.tolist()]
         at = {name: i for i, name in enumerate(self.columns)}
-        self.current_assignee = [row[at["assignee"]] for row in self.rows]
-        self.current_priority = np.array([row[at["priority"]] or 0 for row in self.rows],
-                                         dtype=np.int64)
-        self.tenant = [row[at["tenant"]] for row in self.rows]
-        self.title = [row[at["title"]] for row in self.rows]
+        found = cursor.fetchall()
+        for row in found:
+            if row[0] not in self.code_of:
+                self.code_of[row[0]] = len(self.task_ids)
+                self.task_ids.append(row[0])
+                self.rows.append(None)
+        codes = self._codes([row[0] for row in found])
+        for code, row in zip(codes.tolist(), found):
+            self.rows[code] = row
+        pick = lambda name: [row[at[name]] for row in self.rows]  # noqa: E731
+        self.created = np.array(pick("created_at"), dtype=np.int64).reshape(-1)
+        self.current_assignee = pick("assignee")
+        self.current_priority = np.array([p or 0 for p in pick("priority")],
+                                         dtype=np.int64).reshape(-1)
+        self.tenant, self.title = pick("tenant"), pick("title")
+        # Card order breaks ties by id: each code's rank among the ids.
+        self.id_rank = np.empty(len(self.task_ids), dtype=np.int64)
+        self.id_rank[np.argsort(np.array(self.task_ids, dtype=object))] = np.arange(
+            len(self.task_ids))
+        return codes
 
-    def _value_timeline(self, rows) -> tuple:
-        """A timeline from ``(task id, time, event id, value)`` rows, its values in row order,
-        and per task whether its first row is its ``created`` event (a value known from the
-        start)."""
+    def _value_rows(self, rows) -> tuple:
+        """Columns (owner codes, times, event ids, values, from ``created``) of ``(task id,
+        time, event id, value, kind)`` rows, keeping those of known tasks."""
         rows = [r for r in rows if r[0] in self.code_of]
-        timeline = _Timeline(self._codes([r[0] for r in rows]), [r[1] for r in rows],
-                             [r[2] for r in rows], len(self.task_ids))
-        values = timeline.sorted(np.array([r[3] for r in rows] + [None], dtype=object)[:-1])
-        kinds = timeline.sorted(np.array([r[4] for r in rows] + [None], dtype=object)[:-1])
-        starts_known = np.zeros(len(self.task_ids), dtype=bool)
-        has = timeline.first >= 0
-        starts_known[has] = kinds[timeline.first[has]] == "created"
-        return timeline, values, starts_known
+        return (self._codes([r[0] for r in rows]), [r[1] for r in rows], [r[2] for r in rows],
+                [r[3] for r in rows], np.array([r[4] == "created" for r in rows], dtype=bool))
 
-    def _read_assignees(self, conn) -> None:
-        arms = " ".join(f"WHEN '{k}' THEN '$.{v}'" for k, v in _ASSIGNEE_KEYS.items())
+    def _assignee_rows(self, conn, events_of: str, params) -> tuple:
+        # ``assigned`` always sets the assignee (no key: unassigned); the other kinds only
+        # when their payload has their key.
+        path = "CASE kind " + " ".join(
+            f"WHEN '{k}' THEN '$.{v}'" for k, v in _ASSIGNEE_KEYS.items()) + " END"
         kinds = ", ".join(f"'{k}'" for k in _ASSIGNEE_KEYS)
         rows = conn.execute(
-            f"SELECT task_id, created_at, id, payload, kind, CASE kind {arms} END FROM task_events"
-            f" WHERE kind IN ({kinds})").fetchall()
-        found = []
-        for task_id, at, eid, payload, kind, path in rows:
-            data = _payload(payload)
-            key = path[2:]
-            if key in data:
-                value = data[key]
-            elif kind == "assigned":
-                value = None
-            else:
-                continue
-            found.append((task_id, at, eid, value if isinstance(value, str) and value else None,
-                          kind))
-        self.assignee, self.assignee_value, self.assignee_known = self._value_timeline(found)
+            f"SELECT task_id, created_at, id, json_extract(payload, {path}), kind"
+            f" FROM task_events WHERE kind IN ({kinds}){events_of} AND (kind = 'assigned'"
+            f" OR (json_valid(payload) AND json_type(payload, {path}) IS NOT NULL))",
+            params).fetchall()
+        rows = [(t, at, eid, v if isinstance(v, str) and v else None, k)
+                for t, at, eid, v, k in rows]
+        return self._value_rows(rows)
 
-    def _read_priorities(self, conn) -> None:
+    def _priority_rows(self, conn, events_of: str, params) -> tuple:
         kinds = ", ".join(f"'{k}'" for k in _PRIORITY_KINDS)
-        rows = conn.execute(
-            "SELECT task_id, created_at, id, json_extract(payload, '$.priority'), kind"
-            f" FROM task_events WHERE kind IN ({kinds}) AND json_valid(payload)"
-            " AND json_type(payload, '$.priority') IN ('integer', 'real')").fetchall()
-        self.priority, values, self.priority_known = self._value_timeline(rows)
-        self.priority_value = values.astype(np.int64)
+        return self._value_rows(conn.execute(
+            "SELECT task_id, created_at, id, CAST(json_extract(payload, '$.priority') AS INTEGER),"
+            f" kind FROM task_events WHERE kind IN ({kinds}){events_of} AND json_valid(payload)"
+            " AND json_type(payload, '$.priority') IN ('integer', 'real')", params).fetchall())
 
-    def _read_links(self, conn) -> None:
-        """Every link's history: added by a ``created`` event's parents or ``linked``, removed
-        by ``unlinked``; a link with no event at all is dated from its younger task."""
+    def _read_links(self, conn, codes, events_of: str, params) -> None:
+        """The links of these children: added by a ``created`` event's parents or ``linked``,
+        removed by ``unlinked``; a link with no event at all is dated from its younger task."""
         rows = conn.execute(
             "SELECT j.value, e.task_id, e.created_at, e.id, 1 FROM task_events e,"
             " json_each(e.payload, '$.parents') j WHERE e.kind = 'created'"
-            " AND json_valid(e.payload) AND json_type(e.payload, '$.parents') = 'array'"
+            + events_of.replace("task_id", "e.task_id")
+            + " AND json_valid(e.payload) AND json_type(e.payload, '$.parents') = 'array'"
             " UNION ALL SELECT json_extract(payload, '$.parent'),"
             " COALESCE(json_extract(payload, '$.child'), task_id), created_at, id,"
-            " kind = 'linked' FROM task_events"
-            " WHERE kind IN ('linked', 'unlinked') AND json_valid(payload)").fetchall()
-        edges: dict = {}
+            f" kind = 'linked' FROM task_events WHERE kind IN ('linked', 'unlinked'){events_of}"
+            " AND json_valid(payload)", params + params).fetchall()
+        current = conn.execute("SELECT parent_id, child_id FROM task_links WHERE 1"
+                               + events_of.replace("task_id", "child_id"), params).fetchall()
+        known, edges = self.code_of, self.edges
+        owned = np.zeros(len(self.task_ids), dtype=bool)
+        owned[codes] = True
         found = []
         for parent, child, at, eid, added in rows:
-            if parent in self.code_of and child in self.code_of:
+            # A ``linked`` event sits on its child, but trust only links of the tasks read.
+            if parent in known and child in known and owned[known[child]]:
                 found.append((edges.setdefault((parent, child), len(edges)), at, eid, added))
-        for parent, child in conn.execute("SELECT parent_id, child_id FROM task_links"):
-            if (parent, child) not in edges and parent in self.code_of and child in self.code_of:
-                born = max(self.created[self.code_of[parent]], self.created[self.code_of[child]])
-                found.append((edges.setdefault((parent, child), len(edges)), born, -1, 1))
-        self.link_parent = self._codes([p for p, _ in edges])
-        self.link_child = self._codes([c for _, c in edges])
-        self.link = _Timeline([r[0] for r in found], [r[1] for r in found],
-                              [r[2] for r in found], len(edges))
-        self.link_added = self.link.sorted(np.array([bool(r[3]) for r in found], dtype=bool))
+        seen = {r[0] for r in found}
+        for parent, child in current:
+            if parent in known and child in known:
+                code = edges.setdefault((parent, child), len(edges))
+                if code not in seen:
+                    born = max(self.created[known[parent]], self.created[known[child]])
+                    found.append((code, born, -1, 1))
+        pairs = list(edges)
+        self.link_parent = self._codes([p for p, _ in pairs])
+        self.link_child = self._codes([c for _, c in pairs])
+        redone = np.flatnonzero(owned[self.link_child])
+        owner = [r[0] for r in found]
+        added = np.array([bool(r[3]) for r in found], dtype=bool)
+        old = getattr(self, "link", None)
+        if old is None:
+            self.link = Timeline(owner, [r[1] for r in found], [r[2] for r in found],
+                                 len(edges), added=added)
+        else:
+            self.link = old.replaced(redone, len(edges), owner, [r[1] for r in found],
+                                     [r[2] for r in found], added=added)
 
-    def _read_comments_and_edits(self, conn) -> None:
-        rows = [r for r in conn.execute("SELECT task_id, created_at, id FROM task_comments")
-                if r[0] in self.code_of]
-        self.comments = _Timeline(self._codes([r[0] for r in rows]), [r[1] for r in rows],
-                                  [r[2] for r in rows], len(self.task_ids))
-        self.edits: dict = {}       # task code -> [(time, fields)], for ``current_values``
-        for task_id, at, payload in conn.execute(
-                "SELECT task_id, created_at, payload FROM task_events WHERE kind = 'edited'"):
-            fields = _payload(payload).get("fields")
-            if task_id in self.code_of and isinstance(fields, list):
-                self.edits.setdefault(self.code_of[task_id], []).append(
-                    (at, [f for f in fields if isinstance(f, str)]))
+    def _read_edits(self, conn, codes, events_of: str, params) -> None:
+        for code in codes.tolist():
+            self.edits.pop(code, None)
+        for task_id, at, fields in conn.execute(
+                "SELECT task_id, created_at, json_extract(payload, '$.fields') FROM task_events"
+                f" WHERE kind = 'edited'{events_of} AND json_valid(payload)"
+                " AND json_type(payload, '$.fields') = 'array'", params):
+            if task_id in self.code_of:
+                names = [f for f in json.loads(fields) if isinstance(f, str)]
+                self.edits.setdefault(self.code_of[task_id], []).append((at, names))
+
+    def _add_event_times(self, conn, after: Optional[int]) -> None:
+        """Add the (time, id) of events after id ``after`` (None: all) to the cursor index."""
+        times, ids = fetch_columns(
+            conn, "SELECT created_at, id FROM task_events WHERE id > ?",
+            [("created_at", "int"), ("id", "int")], (after or 0,))
+        times = np.concatenate([self.event_times, times])
+        ids = np.concatenate([self.event_ids, ids])
+        order = np.argsort(times, kind="stable")
+        self.event_times, self.event_ids = times[order], ids[order]
+        self.event_cursor = np.maximum.accumulate(self.event_ids) if len(ids) else ids
+
+    def nbytes(self) -> int:
+        """Memory held by the arrays of this history (not the task rows), in bytes."""
+        arrays = (self.created, self.current_priority, self.id_rank, self.link_parent,
+                  self.link_child, self.event_times, self.event_ids, self.event_cursor)
+        return int(sum(a.nbytes for a in arrays) + sum(
+            t.nbytes() for t in (self.status, self.assignee, self.priority, self.link,
+                                 self.comments)))
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -279,57 +338,69 @@ class BoardHistory:
         # A task whose first spell starts after its creation (clocks that disagree): its
         # first status.
         spell = np.where(spell >= 0, spell, self.status.first)
-        return _State(exists, self.status_code[spell], self.status_start[spell], spell)
+        values = self.status.values
+        return _State(exists, values["status"][spell], values["start"][spell], spell)
 
-    def _value_at(self, timeline, values, known_from_start, current, t):
-        """Each task's value at ``t`` and whether it is unknown (changed later, no value
-        logged before): then it is the current value."""
+    @staticmethod
+    def _value_at(timeline: Timeline, current, t: int) -> tuple:
+        """Each task's value at ``t`` (from the last change logged by then), and whether it is
+        unknown: changed later with no value logged before (its current value is shown)."""
         pos = timeline.last_at(t)
         has = pos >= 0
-        out = np.array(current, dtype=object) if values.dtype == object else current.copy()
-        out[has] = values[pos[has]]
-        unknown = ~has & (timeline.first >= 0) & ~known_from_start
-        return out, unknown
+        out = np.array(current, dtype=object) if isinstance(current, list) else current.copy()
+        out[has] = timeline.values["value"][pos[has]]
+        logged = timeline.first >= 0
+        from_start = np.zeros(len(has), dtype=bool)
+        from_start[logged] = timeline.values["created"][timeline.first[logged]]
+        return out, ~has & logged & ~from_start
 
-    def board_at(self, t: int, *, tenant: Optional[str] = None,
-                 include_archived: bool = False) -> PastBoard:
-        """The board at ``t`` (Unix seconds), laid out as :meth:`Store.board` lays it out."""
+    def board_at(self, t: int, *, tenant: Optional[str] = None, include_archived: bool = False,
+                 per_column: Optional[int] = None) -> PastBoard:
+        """The board at ``t`` (Unix seconds), laid out as :meth:`Store.board` lays it out.
+        ``per_column``: card dicts for only the first so many cards of each column (the
+        page's window; ``column_counts`` has every column's full count)."""
         state = self.state_at(t)
-        assignee, assignee_unknown = self._value_at(
-            self.assignee, self.assignee_value, self.assignee_known, self.current_assignee, t)
-        priority, priority_unknown = self._value_at(
-            self.priority, self.priority_value, self.priority_known, self.current_priority, t)
-        aggregates = self._aggregates(t, state)
+        assignee, assignee_unknown = self._value_at(self.assignee, self.current_assignee, t)
+        priority, priority_unknown = self._value_at(self.priority, self.current_priority, t)
         shown = state.exists.copy()
         if not include_archived:
             shown &= state.status != self.archived
         if tenant is not None:
             shown &= np.array([x == tenant for x in self.tenant], dtype=bool)
         codes = np.flatnonzero(shown)
-        codes = codes[np.lexsort((codes, self.created[codes], -priority[codes]))]
-        cards = cards_from_cursor(
-            _Rows(self.columns, ([*self.rows[i], int(state.since[i])] for i in codes.tolist())),
-            aggregates)
+        # Board order within each column: priority desc, created_at, id.
+        codes = codes[np.lexsort((self.id_rank[codes], self.created[codes], -priority[codes],
+                                  state.status[codes]))]
         names = self.statuses
-        for card, i in zip(cards, codes.tolist()):
+        order = [names.index(s) for s in BOARD_COLUMNS]
+        if include_archived:
+            order.append(self.archived)
+        order += sorted((c for c in range(len(names)) if c not in order and c != self.archived),
+                        key=names.__getitem__)
+        groups = np.split(codes, np.flatnonzero(np.diff(state.status[codes])) + 1) \
+            if len(codes) else []
+        by_status = {int(state.status[g[0]]): g for g in groups}
+        window = []
+        for code in order:
+            group = by_status.get(code, codes[:0])
+            window.append(group if per_column is None else group[:max(0, int(per_column))])
+        shown_codes = np.concatenate(window) if window else codes
+        cards = cards_from_cursor(
+            _Rows(self.columns,
+                  ([*self.rows[i], int(state.since[i])] for i in shown_codes.tolist())),
+            self._aggregates(t, state, shown_codes))
+        columns: dict = {names[c]: [] for c in order
+                         if c in by_status or names[c] in BOARD_COLUMNS
+                         or (include_archived and c == self.archived)}
+        for card, i in zip(cards, shown_codes.tolist()):
             card["status"] = names[state.status[i]]
             card["assignee"] = assignee[i]
             card["priority"] = int(priority[i])
             later = [f for at, fields in self.edits.get(i, ()) if at > t for f in fields]
-            if assignee_unknown[i]:
-                later.append("assignee")
-            if priority_unknown[i]:
-                later.append("priority")
+            later += ["assignee"] * bool(assignee_unknown[i]) + ["priority"] * bool(
+                priority_unknown[i])
             card["current_values"] = sorted(set(later))
-        columns: dict = {status: [] for status in BOARD_COLUMNS}
-        if include_archived:
-            columns["archived"] = []
-        extra: dict = {}
-        for card in cards:
-            (columns if card["status"] in columns else extra).setdefault(
-                card["status"], []).append(card)
-        for status in sorted(extra):
-            columns[status] = extra[status]
+            columns[card["status"]].append(card)
         alive = state.exists & (state.status != self.archived)
         return PastBoard(
             columns=columns,
@@ -337,29 +408,29 @@ class BoardHistory:
                            - {None}),
             assignees=sorted({assignee[i] for i in np.flatnonzero(alive).tolist()} - {None}),
             cursor=self.cursor_at(t), now=t, as_of=t,
-            current_fields=tuple(c for c in self.columns if c not in FROM_LOG))
+            current_fields=tuple(c for c in self.columns if c not in FROM_LOG),
+            column_counts={names[c]: len(g) for c, g in by_status.items()})
 
-    def _aggregates(self, t: int, state: _State) -> tuple:
+    def _aggregates(self, t: int, state: _State, codes: np.ndarray) -> tuple:
         """(parents per task, [children, non-archived, done] per parent, comments per task)
-        at ``t``, in the form :func:`cards_from_cursor` takes."""
+        at ``t`` for the tasks ``codes``, in the form :func:`cards_from_cursor` takes."""
         pos = self.link.last_at(t)
         live = np.zeros(len(pos), dtype=bool)
-        live[pos >= 0] = self.link_added[pos[pos >= 0]]
+        live[pos >= 0] = self.link.values["added"][pos[pos >= 0]]
         live &= state.exists[self.link_parent] & state.exists[self.link_child]
         parent, child = self.link_parent[live], self.link_child[live]
         n = len(self.task_ids)
         child_status = state.status[child]
-        n_parents = np.bincount(child, minlength=n)
-        n_children = np.bincount(parent, minlength=n)
-        n_open = np.bincount(parent[child_status != self.archived], minlength=n)
-        n_done = np.bincount(parent[child_status == self.done], minlength=n)
-        ids = self.task_ids
-        parents = dict(zip(ids[n_parents > 0].tolist(), n_parents[n_parents > 0].tolist()))
-        with_children = np.flatnonzero(n_children)
+        n_parents = np.bincount(child, minlength=n)[codes]
+        n_children = np.bincount(parent, minlength=n)[codes]
+        n_open = np.bincount(parent[child_status != self.archived], minlength=n)[codes]
+        n_done = np.bincount(parent[child_status == self.done], minlength=n)[codes]
+        n_comments = self.comments.count_at(t)[codes]
+        ids = [self.task_ids[i] for i in codes.tolist()]
+        parents = {ids[i]: int(n_parents[i]) for i in np.flatnonzero(n_parents).tolist()}
         children = {ids[i]: [int(n_children[i]), int(n_open[i]), int(n_done[i])]
-                    for i in with_children.tolist()}
-        counts = self.comments.count_at(t)
-        comments = dict(zip(ids[counts > 0].tolist(), counts[counts > 0].tolist()))
+                    for i in np.flatnonzero(n_children).tolist()}
+        comments = {ids[i]: int(n_comments[i]) for i in np.flatnonzero(n_comments).tolist()}
         return parents, children, comments
 
     def cursor_at(self, t: int) -> int:
@@ -402,8 +473,8 @@ class BoardHistory:
                 "change": "entered" if entered else "left" if not on_after[i] else "moved",
                 "from": names[before.status[i]] if on_before[i] else None,
                 "to": names[after.status[i]] if on_after[i] else None,
-                "at": int(self.status_start[spell]),
-                "event_id": _event_id(self.status_event[spell]),
+                "at": int(self.status.values["start"][spell]),
+                "event_id": _event_id(self.status.eid[spell]),
             })
         # In the order they happened: by time, then event id (inferred changes first).
         out.sort(key=lambda c: (c["at"], c["event_id"] or -1, c["id"]))
@@ -452,7 +523,7 @@ def history_of(store) -> BoardHistory:
     log has changed since (checked with one cheap query per call)."""
     with store.reading() as conn:
         known = _HISTORIES.get(store)
-        if known is not None and known.key == _log_key(conn):
+        if known is not None and known.refresh(conn):
             return known
         built = _HISTORIES[store] = BoardHistory(conn)
         return built

@@ -14,7 +14,7 @@ import random
 import pytest
 
 from kanban_widget.store import KanbanError, Store, ValidationError
-from kanban_widget.store.history import FROM_LOG, PastBoard, as_seconds
+from kanban_widget.store.history import FROM_LOG, PastBoard, as_seconds, history_of
 
 from .hermes_writer import HermesWriter
 from .test_history import _random_op
@@ -53,6 +53,20 @@ def record(store, recorded: dict) -> None:
     recorded[store.now()] = (store.board(include_archived=True), store.board())
 
 
+def on_leaving_each_second(clock, call) -> None:
+    """Call ``call()`` each time the clock is about to move on: the board is final for a
+    second only once the clock leaves it (the random ops move it between verbs, and an expiry
+    moves it mid-op)."""
+    move_clock = clock.advance
+
+    def advance(seconds):
+        if seconds:
+            call()
+        move_clock(seconds)
+
+    clock.advance = advance
+
+
 def check_recorded(store, recorded: dict) -> int:
     """``board(as_of=t)`` at every recorded instant and half a second later; returns how
     many instants were checked."""
@@ -66,28 +80,27 @@ def check_recorded(store, recorded: dict) -> int:
 
 
 @pytest.mark.parametrize("seed", range(5))
-def test_random_verbs_on_our_board_scrub_back_exactly(fresh_store, clock, seed):
+@pytest.mark.parametrize("scrub_while_writing", [False, True])
+def test_random_verbs_on_our_board_scrub_back_exactly(fresh_store, clock, seed,
+                                                      scrub_while_writing):
     """Every verb (create, move, link, unlink, complete, block, unblock, archive, claim,
     expiring claims, dispatch with failing spawns, edits, comments, recompute) with their side
-    effects: each past board is the board as it was."""
+    effects: each past board is the board as it was. Scrubbing while the board is written
+    patches the history built at the first scrub with each batch of new events instead."""
     rng = random.Random(seed)
     ids: list[str] = []
     recorded: dict = {}
-    move_clock = clock.advance
-
-    def advance(seconds):
-        # The board is final for this second only once the clock leaves it (the ops move it
-        # between verbs, and an expiry moves it mid-op).
-        if seconds:
-            record(fresh_store, recorded)
-        move_clock(seconds)
-
-    clock.advance = advance
-    for _ in range(160):
+    on_leaving_each_second(clock, lambda: record(fresh_store, recorded))
+    history = None
+    for step in range(160):
         try:
             _random_op(fresh_store, clock, rng, ids)
         except KanbanError:
             pass
+        if scrub_while_writing and step % 7 == 3:
+            fresh_store.board(as_of=clock.now)
+            history = history or history_of(fresh_store)
+            assert history_of(fresh_store) is history      # patched, not rebuilt
     record(fresh_store, recorded)
     assert check_recorded(fresh_store, recorded) > 50
 

@@ -11,6 +11,7 @@ from kanban_widget.store import KanbanError, ValidationError
 from kanban_widget.store.history import diff
 
 from .test_history import _random_op
+from .test_history_as_of import on_leaving_each_second
 
 
 def columns_of(board) -> dict:
@@ -49,14 +50,8 @@ def test_diff_matches_recorded_boards(fresh_store, clock, seed):
     rng = random.Random(seed)
     ids: list[str] = []
     recorded: dict = {}
-    move_clock = clock.advance
-
-    def advance(seconds):
-        if seconds:        # the board is final for this second once the clock leaves it
-            recorded[fresh_store.now()] = columns_of(fresh_store.board())
-        move_clock(seconds)
-
-    clock.advance = advance
+    on_leaving_each_second(
+        clock, lambda: recorded.__setitem__(fresh_store.now(), columns_of(fresh_store.board())))
     for _ in range(150):
         try:
             _random_op(fresh_store, clock, rng, ids)
