@@ -114,10 +114,13 @@ class BoardHistory:
 
     def __init__(self, conn):
         self.key = _log_key(conn)
+        self.quick_key = None       # history_of's check that nothing was committed since
         self.task_ids: list = []
         self.code_of: dict = {}
-        self.rows: list = []
-        self.columns: list = []
+        # Per task code, from ``tasks``: what the history needs of the current rows.
+        self.title: list = []
+        self.created = self.current_priority = np.empty(0, dtype=np.int64)
+        self.current_assignee = self.tenant = _objects([])
         self.statuses = status_order(())
         self.archived = self.statuses.index("archived")
         self.done = self.statuses.index("done")
@@ -199,32 +202,30 @@ class BoardHistory:
         return np.fromiter((get(t, -1) for t in task_ids), dtype=np.int64, count=len(task_ids))
 
     def _read_tasks(self, conn, where: str, params) -> np.ndarray:
-        """Read the tasks' current rows (new tasks get the next codes); returns their codes."""
-        cursor = conn.cursor()
-        cursor.row_factory = None
-        cursor.execute("SELECT * FROM tasks t" + (f" WHERE {where}" if where else "")
-                       + " ORDER BY t.id", params)
-        self.columns = [d[0] for d in cursor.description]
-        at = {name: i for i, name in enumerate(self.columns)}
-        found = cursor.fetchall()
-        for row in found:
-            if row[0] not in self.code_of:
-                self.code_of[row[0]] = len(self.task_ids)
-                self.task_ids.append(row[0])
-                self.rows.append(None)
+        """Read the tasks' creation time and current assignee, priority, tenant and title (new
+        tasks get the next codes); returns the codes of the tasks read."""
+        found = conn.execute(f"SELECT {', '.join(_CURRENT)} FROM tasks t"
+                             + (f" WHERE {where}" if where else "") + " ORDER BY t.id",
+                             params).fetchall()
+        fresh = [row[0] for row in found if row[0] not in self.code_of]
+        for task_id in fresh:
+            self.code_of[task_id] = len(self.task_ids)
+            self.task_ids.append(task_id)
+        self.title += [None] * len(fresh)
+        grow = len(fresh)
+        self.created = np.concatenate([self.created, np.zeros(grow, dtype=np.int64)])
+        self.current_priority = np.concatenate([self.current_priority,
+                                                np.zeros(grow, dtype=np.int64)])
+        self.current_assignee = np.concatenate([self.current_assignee, _objects([None] * grow)])
+        self.tenant = np.concatenate([self.tenant, _objects([None] * grow)])
         codes = self._codes([row[0] for row in found])
-        for code, row in zip(codes.tolist(), found):
-            self.rows[code] = row
-        pick = lambda name: [row[at[name]] for row in self.rows]  # noqa: E731
-        self.created = np.array(pick("created_at"), dtype=np.int64).reshape(-1)
-        self.current_assignee = pick("assignee")
-        self.current_priority = np.array([p or 0 for p in pick("priority")],
-                                         dtype=np.int64).reshape(-1)
-        self.tenant, self.title = pick("tenant"), pick("title")
-        # Card order breaks ties by id: each code's rank among the ids.
-        self.id_rank = np.empty(len(self.task_ids), dtype=np.int64)
-        self.id_rank[np.argsort(np.array(self.task_ids, dtype=object))] = np.arange(
-            len(self.task_ids))
+        _, created, assignee, priority, tenant, title = zip(*found) if found else ((),) * 6
+        self.created[codes] = created
+        self.current_priority[codes] = [p or 0 for p in priority]
+        self.current_assignee[codes] = _objects(list(assignee))
+        self.tenant[codes] = _objects(list(tenant))
+        for code, text in zip(codes.tolist(), title):
+            self.title[code] = text
         return codes
 
     def _value_rows(self, rows) -> tuple:
@@ -285,9 +286,11 @@ class BoardHistory:
                 if code not in seen:
                     born = max(self.created[known[parent]], self.created[known[child]])
                     found.append((code, born, -1, 1))
-        pairs = list(edges)
-        self.link_parent = self._codes([p for p, _ in pairs])
-        self.link_child = self._codes([c for _, c in pairs])
+        pairs = list(edges)[len(getattr(self, "link_parent", ())):]     # new links only
+        self.link_parent = np.concatenate([getattr(self, "link_parent", codes[:0]),
+                                           self._codes([p for p, _ in pairs])])
+        self.link_child = np.concatenate([getattr(self, "link_child", codes[:0]),
+                                          self._codes([c for _, c in pairs])])
         redone = np.flatnonzero(owned[self.link_child])
         owner = [r[0] for r in found]
         added = np.array([bool(r[3]) for r in found], dtype=bool)
@@ -315,15 +318,17 @@ class BoardHistory:
         times, ids = fetch_columns(
             conn, "SELECT created_at, id FROM task_events WHERE id > ?",
             [("created_at", "int"), ("id", "int")], (after or 0,))
-        times = np.concatenate([self.event_times, times])
-        ids = np.concatenate([self.event_ids, ids])
         order = np.argsort(times, kind="stable")
-        self.event_times, self.event_ids = times[order], ids[order]
+        at = np.searchsorted(self.event_times, times[order], side="right")
+        self.event_times = np.insert(self.event_times, at, times[order])
+        self.event_ids = np.insert(self.event_ids, at, ids[order])
         self.event_cursor = np.maximum.accumulate(self.event_ids) if len(ids) else ids
 
     def nbytes(self) -> int:
-        """Memory held by the arrays of this history (not the task rows), in bytes."""
-        arrays = (self.created, self.current_priority, self.id_rank, self.link_parent,
+        """Memory held by the arrays of this history, in bytes (the texts they point to and
+        the per-task lists not counted)."""
+        arrays = (self.created, self.current_priority, self.link_parent,
+                  self.current_assignee, self.tenant,
                   self.link_child, self.event_times, self.event_ids, self.event_cursor)
         return int(sum(a.nbytes for a in arrays) + sum(
             t.nbytes() for t in (self.status, self.assignee, self.priority, self.link,
@@ -347,16 +352,17 @@ class BoardHistory:
         unknown: changed later with no value logged before (its current value is shown)."""
         pos = timeline.last_at(t)
         has = pos >= 0
-        out = np.array(current, dtype=object) if isinstance(current, list) else current.copy()
+        out = current.copy()
         out[has] = timeline.values["value"][pos[has]]
         logged = timeline.first >= 0
         from_start = np.zeros(len(has), dtype=bool)
         from_start[logged] = timeline.values["created"][timeline.first[logged]]
         return out, ~has & logged & ~from_start
 
-    def board_at(self, t: int, *, tenant: Optional[str] = None, include_archived: bool = False,
-                 per_column: Optional[int] = None) -> PastBoard:
-        """The board at ``t`` (Unix seconds), laid out as :meth:`Store.board` lays it out.
+    def board_at(self, conn, t: int, *, tenant: Optional[str] = None,
+                 include_archived: bool = False, per_column: Optional[int] = None) -> PastBoard:
+        """The board at ``t`` (Unix seconds), laid out as :meth:`Store.board` lays it out;
+        the fields the log cannot tell are read from ``conn`` (the tasks' current rows).
         ``per_column``: card dicts for only the first so many cards of each column (the
         page's window; ``column_counts`` has every column's full count)."""
         state = self.state_at(t)
@@ -366,11 +372,9 @@ class BoardHistory:
         if not include_archived:
             shown &= state.status != self.archived
         if tenant is not None:
-            shown &= np.array([x == tenant for x in self.tenant], dtype=bool)
+            shown &= self.tenant == tenant
         codes = np.flatnonzero(shown)
-        # Board order within each column: priority desc, created_at, id.
-        codes = codes[np.lexsort((self.id_rank[codes], self.created[codes], -priority[codes],
-                                  state.status[codes]))]
+        codes = self._board_order(codes, state.status, priority)
         names = self.statuses
         order = [names.index(s) for s in BOARD_COLUMNS]
         if include_archived:
@@ -385,9 +389,12 @@ class BoardHistory:
             group = by_status.get(code, codes[:0])
             window.append(group if per_column is None else group[:max(0, int(per_column))])
         shown_codes = np.concatenate(window) if window else codes
+        columns_read, rows = _current_rows(conn, [self.task_ids[i] for i in shown_codes.tolist()])
+        shown_codes = np.array([i for i in shown_codes.tolist() if self.task_ids[i] in rows],
+                               dtype=np.int64)
         cards = cards_from_cursor(
-            _Rows(self.columns,
-                  ([*self.rows[i], int(state.since[i])] for i in shown_codes.tolist())),
+            _Rows(columns_read, ([*rows[self.task_ids[i]], int(state.since[i])]
+                                 for i in shown_codes.tolist())),
             self._aggregates(t, state, shown_codes))
         columns: dict = {names[c]: [] for c in order
                          if c in by_status or names[c] in BOARD_COLUMNS
@@ -404,12 +411,32 @@ class BoardHistory:
         alive = state.exists & (state.status != self.archived)
         return PastBoard(
             columns=columns,
-            tenants=sorted({self.tenant[i] for i in np.flatnonzero(state.exists).tolist()}
-                           - {None}),
-            assignees=sorted({assignee[i] for i in np.flatnonzero(alive).tolist()} - {None}),
+            tenants=sorted(set(self.tenant[state.exists].tolist()) - {None}),
+            assignees=sorted(set(assignee[alive].tolist()) - {None}),
             cursor=self.cursor_at(t), now=t, as_of=t,
-            current_fields=tuple(c for c in self.columns if c not in FROM_LOG),
+            current_fields=tuple(c for c in columns_read if c not in FROM_LOG),
             column_counts={names[c]: len(g) for c, g in by_status.items()})
+
+    def _board_order(self, codes: np.ndarray, status: np.ndarray, priority: np.ndarray):
+        """``codes`` by column, then board order within each: priority desc, created_at, id.
+        Ids (texts) break the rare ties in Python, which spares sorting 100,000 texts."""
+        keys = (self.created[codes], -priority[codes], status[codes])
+        codes = codes[np.lexsort(keys)]
+        if len(codes) < 2:
+            return codes
+        created, prio, col = (self.created[codes], priority[codes], status[codes])
+        same = (created[1:] == created[:-1]) & (prio[1:] == prio[:-1]) & (col[1:] == col[:-1])
+        if not same.any():
+            return codes
+        ordered = codes.tolist()
+        ids = self.task_ids
+        starts = np.flatnonzero(same & ~np.r_[False, same[:-1]])
+        for start in starts.tolist():
+            end = start + 1
+            while end < len(same) and same[end]:
+                end += 1
+            ordered[start:end + 1] = sorted(ordered[start:end + 1], key=ids.__getitem__)
+        return np.array(ordered, dtype=np.int64)
 
     def _aggregates(self, t: int, state: _State, codes: np.ndarray) -> tuple:
         """(parents per task, [children, non-archived, done] per parent, comments per task)
@@ -492,6 +519,28 @@ class _Rows:
         return iter(self._rows)
 
 
+#: The columns of ``tasks`` the history keeps per task (the rest is read when a board is).
+_CURRENT = ("id", "created_at", "assignee", "priority", "tenant", "title")
+
+
+def _objects(values: list) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
+def _current_rows(conn, task_ids: list) -> tuple:
+    """(column names, {task id: row}) of these tasks' current rows."""
+    cursor = conn.cursor()
+    cursor.row_factory = None
+    if len(task_ids) > 5000:        # most of the board: one plain scan is cheaper
+        cursor.execute("SELECT * FROM tasks")
+    else:
+        cursor.execute("SELECT * FROM tasks WHERE id IN (SELECT value FROM json_each(?))",
+                       (json.dumps(task_ids),))
+    return [d[0] for d in cursor.description], {row[0]: row for row in cursor}
+
+
 def _payload(text) -> dict:
     try:
         data = json.loads(text) if text else None
@@ -523,9 +572,14 @@ def history_of(store) -> BoardHistory:
     log has changed since (checked with one cheap query per call)."""
     with store.reading() as conn:
         known = _HISTORIES.get(store)
-        if known is not None and known.refresh(conn):
+        # Nothing committed since (by this connection or any other): no query needed.
+        quick = (id(conn), conn.execute("PRAGMA data_version").fetchone()[0],
+                 conn.total_changes)
+        if known is not None and (known.quick_key == quick or known.refresh(conn)):
+            known.quick_key = quick
             return known
         built = _HISTORIES[store] = BoardHistory(conn)
+        built.quick_key = quick
         return built
 
 
@@ -533,8 +587,10 @@ def past_board(store, as_of, *, tenant: Optional[str] = None,
                include_archived: bool = False) -> PastBoard:
     """``store.board(as_of=...)``: the board as it was at ``as_of`` (a datetime, a pandas
     Timestamp or Unix seconds), everything stamped at or before it included."""
-    return history_of(store).board_at(as_seconds(as_of), tenant=tenant,
-                                      include_archived=include_archived)
+    at = as_seconds(as_of)
+    with store.reading() as conn:
+        return history_of(store).board_at(conn, at, tenant=tenant,
+                                          include_archived=include_archived)
 
 
 def diff(store, since, until=None, *, include_archived: bool = False) -> list[dict]:
