@@ -13,7 +13,8 @@ its copy. It times:
 - building the history once per board open (the replay plus the other timelines), with the
   memory it keeps (``tracemalloc``: what is still allocated once it is built);
 - scrubbing to instants spread over the history: the layout alone (every task's column then),
-  the page's window (the first 50 cards of each column as card dicts, ``per_column=50``), and
+  the page's window (the first 100 cards of each column as card dicts, as the widget's
+  ``time`` trait sends them), and
   ``store.board(as_of=t)`` with every card as a dict;
 - keeping up: a batch of 100 new events written through the store's verbs, then the next
   scrub, which patches the history with the touched tasks;
@@ -41,10 +42,11 @@ sys.path.insert(0, str(ROOT))
 
 from kanban_widget import KanbanError, Store  # noqa: E402  (after the path tweak above)
 from kanban_widget.store.history import BoardHistory, history_of  # noqa: E402
+from kanban_widget.time_travel import PAST_CARDS_PER_COLUMN  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "history.md"
 TARGET_MS = 300
-WINDOW = 50
+WINDOW = PAST_CARDS_PER_COLUMN      # the cards per column the page gets for a past moment
 
 
 def board_copy(folder: Path) -> Path:

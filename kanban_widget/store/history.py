@@ -465,6 +465,15 @@ class BoardHistory:
         i = np.searchsorted(self.event_times, t, side="right")
         return int(self.event_cursor[i - 1]) if i else 0
 
+    def neighbours(self, t: int) -> tuple:
+        """(the last event time before ``t``, the first after it), None where there is none:
+        where stepping event by event goes from t."""
+        i = int(np.searchsorted(self.event_times, t, side="left"))
+        j = int(np.searchsorted(self.event_times, t, side="right"))
+        before = int(self.event_times[i - 1]) if i else None
+        after = int(self.event_times[j]) if j < len(self.event_times) else None
+        return before, after
+
     def span(self) -> Optional[tuple]:
         """(first, last) event time, or None on a board with no events."""
         if not len(self.event_times):
