@@ -4,6 +4,7 @@ import { render as preactRender } from "preact";
 import { html } from "./ui/html.js";
 import { App } from "./ui/App.js";
 import { Boundary } from "./ui/Boundary.js";
+import { TimeTravel } from "./ui/Scrubber.js";
 import { createBoardStore } from "./board-model.js";
 import { createChangePoll } from "./change-poll.js";
 import { createTraitSync } from "./traits.js";
@@ -48,6 +49,7 @@ export function renderView({ model, el, store }) {
     try {
       preactRender(
         html`<${Boundary} onReload=${() => { store.reload(); store.resync(true); }}>
+          <${TimeTravel} model=${model} root=${root} />
           <${App} store=${store} traits=${traits} writeTrait=${writeTrait} root=${root} />
         <//>`,
         root,
