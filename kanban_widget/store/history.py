@@ -125,7 +125,10 @@ class BoardHistory:
         self.archived = self.statuses.index("archived")
         self.done = self.statuses.index("done")
         self.edges: dict = {}           # (parent id, child id) -> link code
+        self.link_parent = self.link_child = np.empty(0, dtype=np.int64)   # per link code
         self.edits: dict = {}           # task code -> [(time, fields)], for ``current_values``
+        # The timelines (owners: task codes, link codes for ``link``); built by _absorb.
+        self.status = self.assignee = self.priority = self.link = self.comments = None
         self._absorb(conn, None)
         self.event_times = np.empty(0, dtype=np.int64)
         self.event_ids = np.empty(0, dtype=np.int64)
@@ -178,21 +181,21 @@ class BoardHistory:
                 self.statuses.append(status)
         to_global = np.array([self.statuses.index(s) for s in spells.statuses], dtype=np.int64)
         self.status = timeline(
-            getattr(self, "status", None), self._codes(spells.task_ids[spells.spell_task]),
+            self.status, self._codes(spells.task_ids[spells.spell_task]),
             spells.start, spells.start_id, status=to_global[spells.spell_status],
             start=spells.start)
         owner, time, eid, value, created = self._assignee_rows(conn, events_of, params)
-        self.assignee = timeline(getattr(self, "assignee", None), owner, time, eid,
+        self.assignee = timeline(self.assignee, owner, time, eid,
                                  value=value, created=created)
         owner, time, eid, value, created = self._priority_rows(conn, events_of, params)
-        self.priority = timeline(getattr(self, "priority", None), owner, time, eid,
+        self.priority = timeline(self.priority, owner, time, eid,
                                  value=np.asarray(value, dtype=np.int64).reshape(-1),
                                  created=created)
         self._read_links(conn, codes, events_of, params)
         rows = conn.execute(f"SELECT task_id, created_at, id FROM task_comments WHERE 1{events_of}",
                             params).fetchall()
         rows = [r for r in rows if r[0] in self.code_of]
-        self.comments = timeline(getattr(self, "comments", None),
+        self.comments = timeline(self.comments,
                                  self._codes([r[0] for r in rows]), [r[1] for r in rows],
                                  [r[2] for r in rows])
         self._read_edits(conn, codes, events_of, params)
@@ -286,15 +289,13 @@ class BoardHistory:
                 if code not in seen:
                     born = max(self.created[known[parent]], self.created[known[child]])
                     found.append((code, born, -1, 1))
-        pairs = list(edges)[len(getattr(self, "link_parent", ())):]     # new links only
-        self.link_parent = np.concatenate([getattr(self, "link_parent", codes[:0]),
-                                           self._codes([p for p, _ in pairs])])
-        self.link_child = np.concatenate([getattr(self, "link_child", codes[:0]),
-                                          self._codes([c for _, c in pairs])])
+        pairs = list(edges)[len(self.link_parent):]     # the links new to this history
+        self.link_parent = np.concatenate([self.link_parent, self._codes([p for p, _ in pairs])])
+        self.link_child = np.concatenate([self.link_child, self._codes([c for _, c in pairs])])
         redone = np.flatnonzero(owned[self.link_child])
         owner = [r[0] for r in found]
         added = np.array([bool(r[3]) for r in found], dtype=bool)
-        old = getattr(self, "link", None)
+        old = self.link
         if old is None:
             self.link = Timeline(owner, [r[1] for r in found], [r[2] for r in found],
                                  len(edges), added=added)

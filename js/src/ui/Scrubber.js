@@ -3,7 +3,7 @@
 // event), playback at a chosen speed, and the board as it was at that moment, read-only.
 // It talks to Python only through the `time` trait; Python answers with `_time_view`
 // (docs/protocol.md, "Time travel"). The live board stays mounted underneath, hidden.
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { html } from "./html.js";
 import {
   SPEEDS, clampTime, densityBars, formatMoment, playbackTime, readTime, readView, stepFor,
@@ -12,14 +12,13 @@ import "./time-travel.css";
 
 const PLAY_TICK_MS = 100;
 
-/** Re-render when any of `names` changes on the model. */
-function useModelTraits(model, names) {
-  const [, setTick] = useState(0);
-  useEffect(() => {
-    const bump = () => setTick((n) => n + 1);
-    for (const name of names) model.on(`change:${name}`, bump);
-    return () => { for (const name of names) model.off(`change:${name}`, bump); };
-  }, [model]);
+/** Call `onChange` whenever the time-travel traits change; returns the unsubscribe. The view
+ * (widget.js) re-renders on it, so this component holds no listener of its own (an effect
+ * run after the view is gone would leak one). */
+export function watchTimeTraits(model, onChange) {
+  const names = ["change:time", "change:_time_view"];
+  for (const name of names) model.on(name, onChange);
+  return () => { for (const name of names) model.off(name, onChange); };
 }
 
 function setTime(model, value) {
@@ -33,17 +32,16 @@ function setTime(model, value) {
 
 /** The whole time-travel UI for one view; `root` gets `data-viewing-past` while it shows one. */
 export function TimeTravel({ model, root }) {
-  useModelTraits(model, ["time", "_time_view"]);
   const time = readTime(model.get("time"));
   const view = readView(model.get("_time_view"));
   const [speed, setSpeed] = useState(SPEEDS[1].rate);
   const [playing, setPlaying] = useState(false);
   const play = useRef(null);
 
-  useEffect(() => {
+  // Before paint, so the live board never flashes over the past one.
+  useLayoutEffect(() => {
     root.toggleAttribute("data-viewing-past", time !== null);
   }, [time, root]);
-  useEffect(() => () => root.removeAttribute("data-viewing-past"), [root]);
 
   // Playback: advance from the moment shown; ask for the next one only once Python has
   // answered the last (a slow board plays slower rather than queueing requests).
