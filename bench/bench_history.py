@@ -154,15 +154,16 @@ def main(argv=None) -> int:
 
             def keep_up():
                 add_events(store, rng)
-                started = time.perf_counter()
+                wall, cpu = time.perf_counter(), time.process_time()
                 window_at(store, store.now())
-                return time.perf_counter() - started
+                return time.perf_counter() - wall, time.process_time() - cpu
 
-            times = sorted(keep_up() for _ in range(runs))
+            walls, cpus = zip(*(keep_up() for _ in range(runs)))
+            times = sorted(walls)
             still_same = history_of(store) is history
             rows.append(("100 new events, then the next window scrub (patch + scrub)",
                          times[len(times) // 2] * 1000, times[0] * 1000, times[-1] * 1000,
-                         float("nan"), TARGET_MS,
+                         sorted(cpus)[len(cpus) // 2] * 1000, TARGET_MS,
                          "ok" if times[len(times) // 2] * 1000 <= TARGET_MS else "OVER",
                          "patched in place" if still_same else "REBUILT"))
             print(f"  keep up: median {times[len(times) // 2] * 1000:.1f} ms, "
@@ -193,8 +194,7 @@ def main(argv=None) -> int:
     ]
     for name, med, lo, hi, cpu, target, verdict, note in rows:
         goal = f"≤ {target} ms: {verdict}" if target else ""
-        cpu_text = "" if cpu != cpu else f"{cpu:.1f}"
-        lines.append(f"| {name} | {med:.1f} | {lo:.1f} | {hi:.1f} | {cpu_text} | {goal} | "
+        lines.append(f"| {name} | {med:.1f} | {lo:.1f} | {hi:.1f} | {cpu:.1f} | {goal} | "
                      f"{note} |")
     lines += [
         "",

@@ -120,7 +120,11 @@ class BoardHistory:
         # Per task code, from ``tasks``: what the history needs of the current rows.
         self.title: list = []
         self.created = self.current_priority = np.empty(0, dtype=np.int64)
-        self.current_assignee = self.tenant = _objects([])
+        # Assignees and tenants as codes into ``names`` (-1: none): int arrays scrub faster
+        # than arrays of texts.
+        self.names: list = []
+        self.name_code: dict = {None: -1}
+        self.current_assignee = self.tenant = np.empty(0, dtype=np.int64)
         self.statuses = status_order(())
         self.archived = self.statuses.index("archived")
         self.done = self.statuses.index("done")
@@ -186,7 +190,8 @@ class BoardHistory:
             start=spells.start)
         owner, time, eid, value, created = self._assignee_rows(conn, events_of, params)
         self.assignee = timeline(self.assignee, owner, time, eid,
-                                 value=value, created=created)
+                                 value=np.asarray(value, dtype=np.int64).reshape(-1),
+                                 created=created)
         owner, time, eid, value, created = self._priority_rows(conn, events_of, params)
         self.priority = timeline(self.priority, owner, time, eid,
                                  value=np.asarray(value, dtype=np.int64).reshape(-1),
@@ -219,17 +224,33 @@ class BoardHistory:
         self.created = np.concatenate([self.created, np.zeros(grow, dtype=np.int64)])
         self.current_priority = np.concatenate([self.current_priority,
                                                 np.zeros(grow, dtype=np.int64)])
-        self.current_assignee = np.concatenate([self.current_assignee, _objects([None] * grow)])
-        self.tenant = np.concatenate([self.tenant, _objects([None] * grow)])
+        self.current_assignee = np.concatenate([self.current_assignee, np.full(grow, -1)])
+        self.tenant = np.concatenate([self.tenant, np.full(grow, -1)])
         codes = self._codes([row[0] for row in found])
         _, created, assignee, priority, tenant, title = zip(*found) if found else ((),) * 6
         self.created[codes] = created
         self.current_priority[codes] = [p or 0 for p in priority]
-        self.current_assignee[codes] = _objects(list(assignee))
-        self.tenant[codes] = _objects(list(tenant))
+        self.current_assignee[codes] = self._name_codes(assignee)
+        self.tenant[codes] = self._name_codes(tenant)
         for code, text in zip(codes.tolist(), title):
             self.title[code] = text
         return codes
+
+    def _name_codes(self, texts) -> np.ndarray:
+        """Codes of assignee or tenant names (-1 for None), new names added to ``names``."""
+        codes = self.name_code
+        for text in texts:
+            if text not in codes:
+                codes[text] = len(self.names)
+                self.names.append(text)
+        return np.fromiter((codes[t] for t in texts), dtype=np.int64, count=len(texts))
+
+    def _name(self, code) -> Optional[str]:
+        return self.names[code] if code >= 0 else None
+
+    def _names_in(self, codes: np.ndarray) -> list:
+        """The distinct names among ``codes``, sorted (none left out)."""
+        return sorted(self.names[c] for c in np.unique(codes).tolist() if c >= 0)
 
     def _value_rows(self, rows) -> tuple:
         """Columns (owner codes, times, event ids, values, from ``created``) of ``(task id,
@@ -249,9 +270,10 @@ class BoardHistory:
             f" FROM task_events WHERE kind IN ({kinds}){events_of} AND (kind = 'assigned'"
             f" OR (json_valid(payload) AND json_type(payload, {path}) IS NOT NULL))",
             params).fetchall()
-        rows = [(t, at, eid, v if isinstance(v, str) and v else None, k)
-                for t, at, eid, v, k in rows]
-        return self._value_rows(rows)
+        names = self._name_codes([v if isinstance(v, str) and v else None
+                                  for _, _, _, v, _ in rows])
+        return self._value_rows([(t, at, eid, name, k)
+                                 for (t, at, eid, _, k), name in zip(rows, names.tolist())])
 
     def _priority_rows(self, conn, events_of: str, params) -> tuple:
         kinds = ", ".join(f"'{k}'" for k in _PRIORITY_KINDS)
@@ -373,7 +395,7 @@ class BoardHistory:
         if not include_archived:
             shown &= state.status != self.archived
         if tenant is not None:
-            shown &= self.tenant == tenant
+            shown &= self.tenant == self.name_code.get(tenant, -2)
         codes = np.flatnonzero(shown)
         codes = self._board_order(codes, state.status, priority)
         names = self.statuses
@@ -402,7 +424,7 @@ class BoardHistory:
                          or (include_archived and c == self.archived)}
         for card, i in zip(cards, shown_codes.tolist()):
             card["status"] = names[state.status[i]]
-            card["assignee"] = assignee[i]
+            card["assignee"] = self._name(assignee[i])
             card["priority"] = int(priority[i])
             later = [f for at, fields in self.edits.get(i, ()) if at > t for f in fields]
             later += ["assignee"] * bool(assignee_unknown[i]) + ["priority"] * bool(
@@ -412,8 +434,8 @@ class BoardHistory:
         alive = state.exists & (state.status != self.archived)
         return PastBoard(
             columns=columns,
-            tenants=sorted(set(self.tenant[state.exists].tolist()) - {None}),
-            assignees=sorted(set(assignee[alive].tolist()) - {None}),
+            tenants=self._names_in(self.tenant[state.exists]),
+            assignees=self._names_in(assignee[alive]),
             cursor=self.cursor_at(t), now=t, as_of=t,
             current_fields=tuple(c for c in columns_read if c not in FROM_LOG),
             column_counts={names[c]: len(g) for c, g in by_status.items()})
@@ -531,12 +553,6 @@ class _Rows:
 
 #: The columns of ``tasks`` the history keeps per task (the rest is read when a board is).
 _CURRENT = ("id", "created_at", "assignee", "priority", "tenant", "title")
-
-
-def _objects(values: list) -> np.ndarray:
-    out = np.empty(len(values), dtype=object)
-    out[:] = values
-    return out
 
 
 def _current_rows(conn, task_ids: list) -> tuple:
