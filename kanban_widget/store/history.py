@@ -1,10 +1,11 @@
 """Time travel: the board as it was at a past moment, and what changed between two moments.
 
 ``store.board(as_of=t)`` and :func:`diff` read a :class:`BoardHistory`: everything the event
-log tells about the board's past, built once per board open (the replay engine's spells plus a
-few more timelines) and rebuilt when the log has grown. Each timeline is a set of numpy rows
-sorted by (owner, time, event id); "the value at t" for every owner at once is one
-``searchsorted``, which is what makes scrubbing a 100,000-task board cheap.
+log tells about the board's past, built once per open store (the replay engine's spells plus a
+few more timelines, :mod:`._timeline`) and patched as events arrive: only the tasks the new
+events touch are re-read and replayed (a rebuild only when rows were deleted or renumbered).
+"The value at t" for every task at once is one ``searchsorted`` per timeline, which is what
+makes scrubbing a 100,000-task board cheap (``bench/results/history.md``).
 
 What comes from the log, as it was at t: which tasks existed (created at or before t), each
 task's status and when it entered it (the replay engine, ``replay.py``), its assignee and
