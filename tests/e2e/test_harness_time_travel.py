@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 import test_harness_bridge
 from kanban_widget import KanbanBoard, Store
+from test_harness_a11y import axe_check
 from test_harness_bridge import Bridge
 
 pytestmark = pytest.mark.browser
@@ -60,6 +61,7 @@ def test_scrub_step_play_and_back_to_live(harness, history_board, monkeypatch):
     assert past_count(page, "done") == 1
     bars = root.locator("[data-time-density] > span")
     assert bars.count() > 10
+    axe_check(harness, "time travel")
 
     scrubber = root.locator("[data-time-range]")
     scrubber.focus()

@@ -112,7 +112,9 @@ export function TimeTravel({ model, root }) {
 /** The board at the moment shown: columns with their full counts and their first cards. */
 function PastBoard({ view }) {
   const columns = view.columns;
-  return html`<div class="kb-tt-board" data-past-board
+  // Focusable: it scrolls sideways, and keyboard users must be able to scroll it too.
+  return html`<div class="kb-tt-board" data-past-board tabindex="0" role="region"
+      aria-label=${`The board at ${formatMoment(view.as_of)}`}
       style=${{ gridTemplateColumns: `repeat(${columns.length}, minmax(11rem, 1fr))` }}>
     ${columns.map((col) => html`<section class="kb-tt-column" key=${col.status} data-past-column=${col.status}
         aria-label=${`${col.status}: ${col.count} cards`}>
