@@ -75,6 +75,13 @@ def test_scrub_step_play_and_back_to_live(harness, history_board, monkeypatch):
     page.keyboard.press("Shift+ArrowLeft")
     bridge.until(f"() => window.__boards[0].model.get('_time_view')?.as_of === {T0}")
     assert widget.time == T0                          # the page's scrubber set the trait
+    page.keyboard.press("End")                        # First moves to done: it glides there
+    bridge.until(f"() => window.__boards[0].model.get('_time_view')?.as_of === {T0 + 180}")
+    assert page.evaluate(
+        "id => document.querySelector(`#board-0 [data-past-card='${id}']`).getAnimations().length",
+        first) == 1
+    page.keyboard.press("Home")
+    bridge.until(f"() => window.__boards[0].model.get('_time_view')?.as_of === {T0}")
 
     # Playback at a minute per second runs to the end of the history, then stops.
     root.locator("[data-time-speed]").select_option("60")

@@ -5,6 +5,7 @@
 // (docs/protocol.md, "Time travel"). The live board stays mounted underneath, hidden.
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { html } from "./html.js";
+import { useFlip } from "./flip.js";
 import {
   SPEEDS, clampTime, densityBars, formatMoment, playbackTime, readTime, readView, stepFor,
 } from "../time-travel.js";
@@ -112,8 +113,10 @@ export function TimeTravel({ model, root }) {
 /** The board at the moment shown: columns with their full counts and their first cards. */
 function PastBoard({ view }) {
   const columns = view.columns;
+  const board = useRef(null);
+  useFlip(board, "[data-past-card]", "data-past-card");   // cards glide between columns
   // Focusable: it scrolls sideways, and keyboard users must be able to scroll it too.
-  return html`<div class="kb-tt-board" data-past-board tabindex="0" role="region"
+  return html`<div class="kb-tt-board" data-past-board tabindex="0" role="region" ref=${board}
       aria-label=${`The board at ${formatMoment(view.as_of)}`}
       style=${{ gridTemplateColumns: `repeat(${columns.length}, minmax(11rem, 1fr))` }}>
     ${columns.map((col) => html`<section class="kb-tt-column" key=${col.status} data-past-column=${col.status}
