@@ -40,7 +40,7 @@ from bench_analytics import N_TASKS, SEED, board_path, build_board, median_secon
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kanban_widget import KanbanError, Store  # noqa: E402  (after the path tweak above)
+from kanban_widget import KanbanBoard, KanbanError, Store  # noqa: E402  (after the path tweak above)
 from kanban_widget.store.history import BoardHistory, history_of  # noqa: E402
 from kanban_widget.time_travel import PAST_CARDS_PER_COLUMN  # noqa: E402
 
@@ -147,6 +147,11 @@ def main(argv=None) -> int:
             measure(f"scrub: the page's window (first {WINDOW} cards per column)",
                     lambda: window_at(store, int(next(cycle))),
                     runs * 3, TARGET_MS, "what the scrubbing page asks for")
+            widget = KanbanBoard(store, live=False)
+            measure("scrub on the widget: `time` set, the whole `_time_view` (window, density, "
+                    "changes since)", lambda: widget.time_view(int(next(cycle))), runs * 3,
+                    TARGET_MS, "what the page receives")
+            widget.close()
             measure("scrub: store.board(as_of=t), every card as a dict",
                     lambda: store.board(as_of=next(cycle)), runs, None,
                     "about 23,000 to 75,000 cards over the span")

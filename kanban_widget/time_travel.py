@@ -8,8 +8,9 @@ following the file meanwhile (nothing here touches the feed), so going back is i
 The page reads the past board from ``_time_view`` (docs/protocol.md, "Time travel"), computed
 by :mod:`kanban_widget.store.history` each time ``time`` changes: the first
 :data:`PAST_CARDS_PER_COLUMN` cards of each column with every column's count, the history's
-span with a density strip of event counts, and the event times just before and after the
-moment (for stepping event by event).
+span with a density strip of event counts, the event times just before and after the
+moment (for stepping event by event), and the cards that changed column since then ("changes
+since": the most recent :data:`CHANGES_LISTED`, with who did it, and how many in all).
 """
 
 from __future__ import annotations
@@ -20,12 +21,14 @@ import traitlets
 
 from .board import wire_card
 from .store import KanbanError
-from .store.history import as_seconds, diff, history_of
+from .store.history import as_seconds, changes_since, diff, history_of
 
 #: Cards of each column the page gets for a past moment (the counts are always complete).
 PAST_CARDS_PER_COLUMN = 100
 #: Slices of the density strip under the scrubber.
 DENSITY_BINS = 240
+#: The most recent changes since the moment shown that the page lists ("changes since").
+CHANGES_LISTED = 50
 
 
 class TimeTravel(traitlets.HasTraits):
@@ -67,6 +70,9 @@ class TimeTravel(traitlets.HasTraits):
         span = history.span() or (at, at)
         start, end = min(span[0], at), max(span[1], at)
         before, after = history.neighbours(at)
+        changes, n_changes = changes_since(store, at, max(end, store.now()),
+                                           include_archived=self.show_archived,
+                                           last=CHANGES_LISTED)
         return {
             "as_of": at,
             "start": start,
@@ -74,6 +80,8 @@ class TimeTravel(traitlets.HasTraits):
             "density": history.density(DENSITY_BINS, (start, end))["counts"],
             "prev": before,
             "next": after,
+            "changes": changes,
+            "changes_count": n_changes,
             "columns": [{"status": status, "count": past.column_counts.get(status, 0),
                          "cards": [wire_card(c) for c in cards]}
                         for status, cards in past.columns.items()],

@@ -47,6 +47,9 @@ def test_setting_time_sends_the_past_board_and_none_goes_back_to_live(clocked, m
     assert [c["id"] for c in column(view, "ready")["cards"]] == [task]
     assert column(view, "done")["count"] == 0
     assert sum(view["density"]) == 2                       # created, completed
+    assert view["changes_count"] == 1                      # "changes since" that moment
+    assert [(c["id"], c["from"], c["to"], c["kind"]) for c in view["changes"]] == [
+        (task, "ready", "done", "completed")]
     assert any("_time_view" in state for state in wire.states())   # sent to the page
     board.time = None
     assert board._time_view == {}

@@ -513,32 +513,38 @@ class BoardHistory:
                                  range=(start, max(end, start + 1)))
         return {"start": start, "end": end, "counts": counts.tolist()}
 
-    def diff(self, since: int, until: int, *, include_archived: bool = False) -> list:
-        """The cards that entered, left or moved between columns from ``since`` to ``until``
-        (see :func:`diff`), without who did it (``by`` is filled by :func:`diff`)."""
+    def diff(self, since: int, until: int, *, include_archived: bool = False,
+             last: Optional[int] = None) -> tuple:
+        """(the cards that entered, left or moved between columns from ``since`` to ``until``,
+        oldest first, only the ``last`` most recent when given; how many there are in all).
+        See :func:`diff`, which adds who did it."""
         before, after = self.state_at(since), self.state_at(until)
         on_before = before.exists & (include_archived | (before.status != self.archived))
         on_after = after.exists & (include_archived | (after.status != self.archived))
         changed = np.flatnonzero((on_before != on_after)
                                  | (on_before & on_after & (before.status != after.status)))
+        # The spell in effect at ``until`` dates each change: the move into the final column,
+        # or off the board (archived). In the order they happened: time, then event id.
+        spell = after.spell[changed]
+        changed = changed[np.lexsort((self.status.eid[spell],
+                                      self.status.values["start"][spell]))]
+        total = len(changed)
+        if last is not None:
+            changed = changed[max(0, total - int(last)):]
         names = self.statuses
         out = []
         for i in changed.tolist():
-            # The spell in effect at ``until``: the move into the final column, or off the
-            # board (archived).
             spell = int(after.spell[i])
-            entered = not on_before[i]
             out.append({
                 "id": self.task_ids[i], "title": self.title[i],
-                "change": "entered" if entered else "left" if not on_after[i] else "moved",
+                "change": ("entered" if not on_before[i] else
+                           "left" if not on_after[i] else "moved"),
                 "from": names[before.status[i]] if on_before[i] else None,
                 "to": names[after.status[i]] if on_after[i] else None,
                 "at": int(self.status.values["start"][spell]),
                 "event_id": _event_id(self.status.eid[spell]),
             })
-        # In the order they happened: by time, then event id (inferred changes first).
-        out.sort(key=lambda c: (c["at"], c["event_id"] or -1, c["id"]))
-        return out
+        return out, total
 
 
 class _Rows:
@@ -631,12 +637,19 @@ def diff(store, since, until=None, *, include_archived: bool = False) -> list[di
     its payload's actor, reviewer, claim lock…, or the task's creator for ``created``).
     Archived cards are off the board unless ``include_archived``.
     """
+    return changes_since(store, since, until, include_archived=include_archived)[0]
+
+
+def changes_since(store, since, until=None, *, include_archived: bool = False,
+                  last: Optional[int] = None) -> tuple[list[dict], int]:
+    """:func:`diff`, keeping only the ``last`` most recent changes when given, and how many
+    changes there are in all: ``(changes, total)``."""
     start = as_seconds(since)
     end = store.now() if until is None else as_seconds(until)
     if end < start:
         raise ValidationError(f"diff: until ({end}) is before since ({start}); swap them")
     history = history_of(store)
-    changes = history.diff(start, end, include_archived=include_archived)
+    changes, total = history.diff(start, end, include_archived=include_archived, last=last)
     ids = [c["event_id"] for c in changes if c["event_id"] is not None]
     events = {}
     with store.reading() as conn:
@@ -653,4 +666,4 @@ def diff(store, since, until=None, *, include_archived: bool = False) -> list[di
                   None)
         change["kind"] = EVENT_ALIASES.get(kind, kind)
         change["by"] = by if by or kind != "created" else creator
-    return changes
+    return changes, total

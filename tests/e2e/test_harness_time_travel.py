@@ -69,6 +69,11 @@ def test_scrub_step_play_and_back_to_live(harness, history_board, monkeypatch):
     bridge.until(f"() => window.__boards[0].model.get('_time_view')?.as_of === {T0}")
     expect(root.locator("[data-time-label]")).to_have_text("2026-05-28 20:26:40 UTC")
     assert [past_count(page, s) for s in ("ready", "done")] == [1, 0]
+    changes = root.locator("[data-time-changes]")
+    changes.locator("summary").click()
+    expect(changes).to_contain_text("3 cards changed column since then")
+    expect(changes.locator(f"[data-change='{first}']")).to_contain_text("ready → done")
+    scrubber.focus()
     page.keyboard.press("Shift+ArrowRight")           # event by event: Second is created
     bridge.until(f"() => window.__boards[0].model.get('_time_view')?.as_of === {T0 + 60}")
     assert past_count(page, "ready") == 2

@@ -106,8 +106,25 @@ export function TimeTravel({ model, root }) {
           onInput=${(e) => { stopPlaying(); setTime(model, clampTime(view, Number(e.target.value))); }} />
       </div>
     </div>`}
+    ${view && html`<${ChangesSince} view=${view} />`}
     ${view && html`<${PastBoard} view=${view} />`}
   </div>`;
+}
+
+/** "Changes since": the cards that changed column between the moment shown and now, most
+ * recent first, with who did it (Python sends the latest few and the full count). */
+function ChangesSince({ view }) {
+  const changes = Array.isArray(view.changes) ? view.changes : [];
+  const total = typeof view.changes_count === "number" ? view.changes_count : changes.length;
+  return html`<details class="kb-tt-changes" data-time-changes>
+    <summary>${total} ${total === 1 ? "card" : "cards"} changed column since then</summary>
+    <ul tabindex="0" aria-label="Changes since the moment shown">
+      ${changes.slice().reverse().map((c) => html`<li key=${c.id} data-change=${c.id}>
+        <strong>${c.title}</strong> ${c.from || "(new)"} → ${c.to || "(off the board)"}
+        <span class="kb-tt-meta"> ${formatMoment(c.at)}${c.by ? ` by ${c.by}` : ""}${c.kind ? ` (${c.kind})` : ""}</span>
+      </li>`)}
+    </ul>
+  </details>`;
 }
 
 /** The board at the moment shown: columns with their full counts and their first cards. */
