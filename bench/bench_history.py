@@ -208,7 +208,9 @@ def main(argv=None) -> int:
         "each a set of numpy rows sorted by (task, time) so that the row in effect at t for "
         "every task is one `searchsorted`. New events patch it: only the tasks they touch are "
         "re-read and replayed. Building card dicts costs about 10 µs a card, so a whole "
-        "75,000-card past board is slower than the target; the page asks for its window.",
+        "75,000-card past board is slower than the target; the page asks for its window. "
+        "On a loaded machine wall times run above CPU times (the CPU column is this process's "
+        "own cost; the load average above says how busy the machine was).",
     ]
     text = "\n".join(lines) + "\n"
     print(text)
