@@ -62,22 +62,25 @@ class TimeTravel(traitlets.HasTraits):
         """What the page shows for the moment ``when``: the payload of ``_time_view``."""
         at = as_seconds(when)
         store = self.store
+        # One read transaction, which also holds the store's lock: another thread's scrub
+        # cannot patch the history halfway through this one.
         with store.reading() as conn:
             history = history_of(store)
             past = history.board_at(conn, at, tenant=self.tenant or None,
                                     include_archived=self.show_archived,
                                     per_column=PAST_CARDS_PER_COLUMN)
-        span = history.span() or (at, at)
-        start, end = min(span[0], at), max(span[1], at)
-        before, after = history.neighbours(at)
-        changes, n_changes = changes_since(store, at, max(end, store.now()),
-                                           include_archived=self.show_archived,
-                                           last=CHANGES_LISTED)
+            span = history.span() or (at, at)
+            start, end = min(span[0], at), max(span[1], at)
+            before, after = history.neighbours(at)
+            density = history.density(DENSITY_BINS, (start, end))["counts"]
+            changes, n_changes = changes_since(store, at, max(end, store.now()),
+                                               include_archived=self.show_archived,
+                                               last=CHANGES_LISTED)
         return {
             "as_of": at,
             "start": start,
             "end": end,
-            "density": history.density(DENSITY_BINS, (start, end))["counts"],
+            "density": density,
             "prev": before,
             "next": after,
             "changes": changes,

@@ -648,11 +648,12 @@ def changes_since(store, since, until=None, *, include_archived: bool = False,
     end = store.now() if until is None else as_seconds(until)
     if end < start:
         raise ValidationError(f"diff: until ({end}) is before since ({start}); swap them")
-    history = history_of(store)
-    changes, total = history.diff(start, end, include_archived=include_archived, last=last)
-    ids = [c["event_id"] for c in changes if c["event_id"] is not None]
     events = {}
-    with store.reading() as conn:
+    with store.reading() as conn:      # holds the store's lock: no patch halfway through
+        history = history_of(store)
+        changes, total = history.diff(start, end, include_archived=include_archived,
+                                      last=last)
+        ids = [c["event_id"] for c in changes if c["event_id"] is not None]
         for at in range(0, len(ids), 500):
             chunk = ids[at:at + 500]
             events.update((r[0], r[1:]) for r in conn.execute(
