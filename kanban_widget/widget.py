@@ -30,6 +30,7 @@ from .store.paths import (board_db_path, board_exists, kanban_root, normalize_sl
                           slug_of)
 from .feed import BoardFeed
 from .graph_view import answer_graph
+from .time_travel import TimeTravel
 
 log = logging.getLogger(__name__)
 STATIC = pathlib.Path(__file__).parent / "static"
@@ -131,7 +132,7 @@ class _Listener:
         self._forward("_report_sync_error", message)
 
 
-class KanbanBoard(anywidget.AnyWidget):
+class KanbanBoard(TimeTravel, anywidget.AnyWidget):
     """A live Kanban board over a Hermes-compatible ``kanban.db``.
 
     Example::

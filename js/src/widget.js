@@ -4,6 +4,7 @@ import { render as preactRender } from "preact";
 import { html } from "./ui/html.js";
 import { App } from "./ui/App.js";
 import { Boundary } from "./ui/Boundary.js";
+import { TimeTravel, watchTimeTraits } from "./ui/Scrubber.js";
 import { createBoardStore } from "./board-model.js";
 import { createChangePoll } from "./change-poll.js";
 import { createTraitSync } from "./traits.js";
@@ -39,6 +40,7 @@ export function renderView({ model, el, store }) {
   const sync = createTraitSync(model, () => schedule());
   const writeTrait = (name, value, opts) => sync.write(name, value, opts);
   const unsubscribe = store.subscribe(() => schedule());
+  const unwatchTime = watchTimeTraits(model, () => schedule());
 
   function draw() {
     scheduled = false;
@@ -48,6 +50,7 @@ export function renderView({ model, el, store }) {
     try {
       preactRender(
         html`<${Boundary} onReload=${() => { store.reload(); store.resync(true); }}>
+          <${TimeTravel} model=${model} root=${root} />
           <${App} store=${store} traits=${traits} readTraits=${sync.read} writeTrait=${writeTrait} root=${root} />
         <//>`,
         root,
@@ -67,6 +70,7 @@ export function renderView({ model, el, store }) {
   return () => {
     disposed = true;
     unsubscribe();
+    unwatchTime();
     sync.dispose();
     preactRender(null, root);
     root.remove();

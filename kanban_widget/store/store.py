@@ -615,11 +615,18 @@ class Store:
 
     # -- snapshot reads ------------------------------------------------------------------------
 
-    def board(self, *, tenant: Optional[str] = None, include_archived: bool = False) -> BoardSnapshot:
+    def board(self, *, tenant: Optional[str] = None, include_archived: bool = False,
+              as_of=None) -> BoardSnapshot:
         """The whole board in one read transaction: every column in order (``triage, todo,
         scheduled, ready, running, blocked, review, done``, then ``archived`` when asked, then
         any unknown statuses), cards ordered by priority desc, created_at asc, id asc; the
-        distinct tenants and assignees; and the event cursor the snapshot reflects."""
+        distinct tenants and assignees; and the event cursor the snapshot reflects.
+
+        ``as_of`` (a datetime, pandas Timestamp or Unix seconds): the board as it was then, a
+        :class:`~kanban_widget.store.history.PastBoard` (see :mod:`.history`)."""
+        if as_of is not None:  # time travel needs numpy: imported on demand (see history.py)
+            from .history import past_board
+            return past_board(self, as_of, tenant=tenant, include_archived=include_archived)
         return self.snapshots.board(tenant=tenant, include_archived=include_archived)
 
     def choices(self) -> tuple[list[str], list[str]]:
