@@ -6,6 +6,8 @@ Example::
     analytics.tasks("kanban.db")[["status", "lead_time", "cycle_time"]]
     analytics.cumulative_flow("kanban.db", freq="D")
     analytics.plot_cycle_times("kanban.db")          # needs pip install "kanban-widget[plot]"
+    analytics.forecast_when("kanban.db", items=20)   # dates at the 50/70/85/95 % levels
+    analytics.linked_chart(board, "aging")           # an Altair chart linked to a KanbanBoard
 
 Every function takes ``src``: a ``Store`` (anything with a ``.path``) or the path of a
 kanban.db file, which it opens read-only for the duration of the call; it never writes.

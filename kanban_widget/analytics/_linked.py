@@ -36,7 +36,8 @@ BAND_COLORS = {"under p50": "#9e9e9e", "p50–p85": "#ffb300", "over p85": "#e53
 
 
 def linked_chart(board, kind: str = "cycle_time", *, now=None, limit: int = DEFAULT_LIMIT,
-                 tenant: Optional[str] = None, assignee: Optional[str] = None):
+                 tenant: Optional[str] = None, assignee: Optional[str] = None,
+                 offline: bool = False, renderer: str = "svg"):
     """An interactive chart of ``board``'s work, linked both ways to the board's selection.
 
     ``kind="cycle_time"``: the cycle-time scatter (x: done time, y: cycle time in days) of
@@ -55,6 +56,11 @@ def linked_chart(board, kind: str = "cycle_time", *, now=None, limit: int = DEFA
     :param now: for ``"aging"``: the instant ages are measured at (default: now).
     :param limit: the most points drawn (the most recent, or the oldest WIP).
     :param tenant, assignee: keep only tasks in this tenant / now assigned to this profile.
+    :param offline: Altair's chart widget loads Vega from a CDN; True bundles it from
+        ``vl-convert-python`` instead (``pip install vl-convert-python``), for machines
+        without internet. It switches every ``JupyterChart`` of the kernel to offline.
+    :param renderer: ``"svg"`` (each point an element with a label screen readers read) or
+        ``"canvas"`` (faster with many points).
     """
     import altair as alt
 
@@ -66,7 +72,16 @@ def linked_chart(board, kind: str = "cycle_time", *, now=None, limit: int = DEFA
         raise ValidationError(f"limit={limit!r} must be a whole number of at least 1")
     records = (_cycle_records(board, limit, tenant, assignee) if kind == "cycle_time"
                else _aging_records(board, now, limit, tenant, assignee))
-    chart = alt.JupyterChart(_spec(alt, kind, records, list(board.selected)))
+    if renderer not in ("svg", "canvas"):
+        raise ValidationError(f"renderer={renderer!r}: pick 'svg' or 'canvas'")
+    if offline:
+        try:
+            alt.JupyterChart.enable_offline()
+        except ImportError as exc:
+            raise ImportError("offline=True needs vl-convert-python: pip install "
+                              "vl-convert-python") from exc
+    chart = alt.JupyterChart(_spec(alt, kind, records, list(board.selected)),
+                             embed_options={"renderer": renderer, "actions": False})
     _link(chart, board)
     return chart
 
