@@ -95,3 +95,10 @@ def test_bad_linked_chart_arguments(board, tmp_path):
         analytics.linked_chart(board, limit=0)
     with pytest.raises(TypeError, match="KanbanBoard"):
         analytics.linked_chart(tmp_path / "kanban.db")
+
+
+@pytest.mark.parametrize("percentile, band", [(float("nan"), "thin history"), (0.0, "under p50"),
+                                              (49.9, "under p50"), (50.0, "p50–p85"),
+                                              (85.0, "p50–p85"), (85.1, "over p85")])
+def test_aging_bands(percentile, band):
+    assert analytics._linked._band(percentile) == band
