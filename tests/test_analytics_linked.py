@@ -102,3 +102,12 @@ def test_bad_linked_chart_arguments(board, tmp_path):
                                               (85.0, "p50–p85"), (85.1, "over p85")])
 def test_aging_bands(percentile, band):
     assert analytics._linked._band(percentile) == band
+
+
+def test_a_board_can_forecast_its_selection(board):
+    # What ``KanbanBoard.forecast()`` will call: the board itself is a valid ``src``.
+    board.selected = ["t_d", "t_e", "t_a"]
+    frame = analytics.forecast_open(board, board.selected, window=3, now=stamp(3), seed=1)
+    # Open: t_d and t_e. Days drawn from {3, 2, 1}: two items in one day unless it drew 1.
+    assert frame.attrs["open_ids"] == ["t_d", "t_e"]
+    assert frame["days"].to_dict() == {50: 1, 70: 2, 85: 2, 95: 2}
