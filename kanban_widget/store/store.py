@@ -5,11 +5,12 @@ from __future__ import annotations
 from .claims import ClaimVerbs
 from .core import StoreBase
 from .links import LinkVerbs
+from .settings import SettingsVerbs
 from .snapshot import SnapshotReads
 from .tasks import TaskVerbs
 
 
-class Store(TaskVerbs, LinkVerbs, ClaimVerbs, SnapshotReads, StoreBase):
+class Store(TaskVerbs, LinkVerbs, ClaimVerbs, SnapshotReads, SettingsVerbs, StoreBase):
     """A kanban board stored in a SQLite file that Hermes' own tools can also use.
 
     Example::
