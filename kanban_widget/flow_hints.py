@@ -25,7 +25,7 @@ import logging
 import threading
 import time
 import weakref
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .widget import KanbanBoard
