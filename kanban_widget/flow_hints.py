@@ -16,7 +16,8 @@ seconds). Then, once a second, it asks SQLite's ``PRAGMA data_version`` whether 
 committed (the cheap check the live feed uses too; a settings write adds no ``task_events``
 row, so the feed's patches cannot carry it): if so it re-reads the limits (one row), and it
 recomputes the bands when they are older than ``BANDS_EVERY`` seconds (a spell percentile
-moves slowly, so not on every patch) or the board was switched.
+moves slowly, so not on every patch) or the board was switched (``retarget``). Boards open on
+one file share one computation (``shared_age_bands``), as they share one feed.
 """
 
 from __future__ import annotations
@@ -57,6 +58,25 @@ def age_bands(path) -> dict[str, list[int]]:
     return bands
 
 
+# Bands recently computed, by board file: every board open on one file (a re-run cell makes
+# another) shares one computation per BANDS_EVERY, as they share one feed.
+_recent_bands: dict = {}
+_recent_lock = threading.Lock()
+
+
+def shared_age_bands(path, *, fresh_for: float = BANDS_EVERY) -> dict[str, list[int]]:
+    """:func:`age_bands` of ``path``, reusing one computed by any board of this process in the
+    last ``fresh_for`` seconds. One computation at a time (boards opened together wait for the
+    first rather than each replaying the history)."""
+    with _recent_lock:
+        found = _recent_bands.get(path)
+        if found is not None and time.monotonic() - found[0] < fresh_for:
+            return found[1]
+        bands = age_bands(path)
+        _recent_bands[path] = (time.monotonic(), bands)
+        return bands
+
+
 class FlowHints:
     """The thread that keeps one board's ``age_bands`` and ``wip_limits`` current.
 
@@ -69,6 +89,8 @@ class FlowHints:
         self._board = weakref.ref(board)
         self._live = live
         self._stop = threading.Event()
+        self._wake = threading.Event()  # set by stop() and retarget()
+        self._switches = 0  # written only by retarget(), on the board's thread
         self._thread = threading.Thread(target=self._run, daemon=True,
                                         name=f"kanban-hints-{board.path.name}")
         self._thread.start()
@@ -76,29 +98,44 @@ class FlowHints:
     def stop(self) -> None:
         """Ask the thread to end (it does within a moment; nothing waits for it)."""
         self._stop.set()
+        self._wake.set()
+
+    def retarget(self) -> None:
+        """The board now shows another file (or the same again): read its limits and bands
+        now, even if the thread never saw the path change (a switch there and back)."""
+        self._switches += 1
+        self._wake.set()
 
     def _run(self) -> None:
         if self._stop.wait(FIRST_DELAY):
             return
-        path, version, bands_at = None, None, 0.0
+        path, version, bands_at, seen_switches = None, None, 0.0, self._switches
         while True:
             board = self._board()
             if board is None or board._feed is None:
                 return
             try:
+                switches = self._switches  # before the reader: a switch is done when counted
                 reader = board._feed.reader
                 now_version = reader.data_version()
-                switched, changed = reader.path != path, now_version != version
+                switched = reader.path != path or switches != seen_switches
+                changed = now_version != version
+                seen_switches = switches
                 path, version = reader.path, now_version
                 if changed or switched:
                     board._limits_changed_elsewhere(reader.path, reader.wip_limits())
-                if switched or (changed and time.monotonic() - bands_at > BANDS_EVERY):
+                if switched:
                     bands_at = time.monotonic()  # a failure is not retried every second
-                    board._set_age_bands(reader.path, age_bands(reader.path))
+                    board._set_age_bands(reader.path, shared_age_bands(reader.path))
+                elif changed and time.monotonic() - bands_at > BANDS_EVERY:
+                    bands_at = time.monotonic()
+                    board._set_age_bands(reader.path, shared_age_bands(reader.path, fresh_for=60.0))
             except Exception as exc:  # a locked or vanished board: the feed reports those
                 log.debug("kanban-widget: flow hints for %s failed: %s", path, exc)
             del board  # held weakly between rounds
             if not self._live and path is not None:
                 return
-            if self._stop.wait(CHECK_EVERY):
+            self._wake.wait(CHECK_EVERY)
+            self._wake.clear()
+            if self._stop.is_set():
                 return

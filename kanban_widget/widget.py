@@ -377,6 +377,8 @@ class KanbanBoard(anywidget.AnyWidget):
                 self.boards = self._board_choices(target.slug)
                 self.age_bands = {}  # the old board's; the new one's follow (flow_hints)
                 self._limits_changed_elsewhere(self.store.path, self.store.wip_limits())
+            if self._hints is not None:
+                self._hints.retarget()
             self.send_state("_board")
         # Outside the lock: the last release joins the old feed's thread, which may be waiting
         # for the lock to deliver a patch (the old board's, which _Listener now drops).

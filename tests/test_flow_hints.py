@@ -8,6 +8,7 @@ import time
 
 from kanban_widget import Store
 from kanban_widget.analytics import MIN_SPELLS
+from kanban_widget import flow_hints
 from kanban_widget.flow_hints import age_bands
 
 T0 = 1_700_000_000
@@ -60,3 +61,31 @@ def test_closing_the_board_ends_its_hints_thread(store_path, make_board):
     board.close()
     thread.join(10)
     assert not thread.is_alive()
+
+
+def test_boards_of_one_file_share_one_computation(store_path, make_board, monkeypatch):
+    ready_spells(store_path, [60 * i for i in range(1, 21)])
+    computed = []
+    real = flow_hints.age_bands
+    monkeypatch.setattr(flow_hints, "age_bands", lambda path: computed.append(path) or real(path))
+    boards = [make_board(store_path)[0] for _ in range(3)]
+    for board in boards:
+        wait_for(lambda: board.age_bands == {"ready": [600, 1020]})
+    assert computed == [store_path]
+
+
+def test_switching_boards_brings_the_new_boards_bands_and_limits(kanban_home, make_board):
+    ready_spells(kanban_home / "kanban.db", [60 * i for i in range(1, 21)])
+    Store.create_board("ops", name="Operations")
+    with Store(board="ops") as ops:
+        ops.create_task("on ops")
+        ops.set_wip_limits({"ready": 4})
+    board, _wire = make_board(kanban_home / "kanban.db")
+    wait_for(lambda: board.age_bands == {"ready": [600, 1020]})
+    assert board.wip_limits == {}
+    board.board_slug = "ops"
+    assert board.wip_limits == {"ready": 4}  # read with the switch
+    assert board.age_bands == {}  # ops has no history to judge by: no old board's bands
+    board.board_slug = "default"
+    assert board.wip_limits == {}
+    wait_for(lambda: board.age_bands == {"ready": [600, 1020]})
