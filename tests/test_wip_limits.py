@@ -77,3 +77,13 @@ def test_a_read_only_board_shows_limits_and_refuses_new_ones(store_path, make_bo
                                             "state": {"wip_limits": {"blocked": 2}}}},
                        "buffers": []})
     assert board.wip_limits == {"blocked": 1} and "read-only" in board.error
+
+
+def test_limits_given_as_a_keyword_are_stored(store_path, make_board):
+    Store(store_path).close()
+    board, _wire = make_board(store_path, wip_limits={"review": 2})
+    assert board.wip_limits == {"review": 2}
+    with Store(store_path, read_only=True) as other:
+        assert other.wip_limits() == {"review": 2}
+    with pytest.raises(traitlets.TraitError, match="unknown status"):
+        make_board(store_path, wip_limits={"nope": 2})
