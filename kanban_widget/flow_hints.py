@@ -44,14 +44,22 @@ BAND_PERCENTILES = (50, 85)
 
 
 def age_bands(path) -> dict[str, list[int]]:
-    """``{status: [p50_s, p85_s]}`` for each column of the board at ``path`` with enough
-    history (at least ``analytics.MIN_SPELLS`` finished spells); whole seconds, computed over
-    the whole board (the page's filters do not change a column's yardstick)."""
-    from .analytics import spell_percentiles  # pandas: imported here, off the main thread
+    """``{status: [p50_s, p85_s]}`` for each work-in-progress column of the board at ``path``
+    (``analytics.WIP_STATUSES``: ready, running, blocked, review, the columns
+    ``analytics.aging_wip`` ages) with enough history (at least ``analytics.MIN_SPELLS``
+    finished spells); whole seconds, computed over the whole board (the page's filters do not
+    change a column's yardstick).
+
+    Triage and todo are left out like done: they are before the commitment point (ideas, and
+    tasks waiting on their parents), where a long wait is the norm rather than a sign of stuck
+    work, and on the demo board their old cards would turn most of the board red."""
+    from .analytics import WIP_STATUSES, spell_percentiles  # pandas: off the main thread
 
     frame = spell_percentiles(path, percentiles=BAND_PERCENTILES)
     bands: dict[str, list[int]] = {}
     for status, row in frame.iterrows():
+        if status not in WIP_STATUSES:
+            continue
         low, high = row[f"p{BAND_PERCENTILES[0]}"], row[f"p{BAND_PERCENTILES[1]}"]
         if low is not None and high is not None and low == low and high == high:  # not NaT
             bands[str(status)] = [int(low.total_seconds()), int(high.total_seconds())]

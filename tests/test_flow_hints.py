@@ -89,3 +89,17 @@ def test_switching_boards_brings_the_new_boards_bands_and_limits(kanban_home, ma
     board.board_slug = "default"
     assert board.wip_limits == {}
     wait_for(lambda: board.age_bands == {"ready": [600, 1020]})
+
+
+def test_only_work_in_progress_columns_get_bands(store_path):
+    from kanban_widget.analytics import spell_percentiles
+
+    now = [T0]
+    with Store(store_path, clock=lambda: now[0]) as store:
+        for i in range(1, 21):
+            now[0] = T0
+            idea = store.create_task(f"Idea {i}", triage=True, assignee="ann")
+            now[0] = T0 + 60 * i
+            store.move_task(idea, "ready")
+    assert spell_percentiles(store_path).loc["triage", "spells"] == 20  # history enough
+    assert age_bands(store_path) == {}  # but triage is before the commitment point
