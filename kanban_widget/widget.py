@@ -90,7 +90,7 @@ def _limits_from_page(value: Any, widget: "KanbanBoard") -> Any:
         widget.error = f"The WIP limits were not changed: {exc}"
         widget.send_state("wip_limits")
         return widget.wip_limits
-    widget._limits_stored = True  # _check_wip_limits: already written
+    widget._limits_stored = threading.get_ident()  # _check_wip_limits: already written
     return stored
 
 
@@ -282,7 +282,8 @@ class KanbanBoard(anywidget.AnyWidget):
         self._user = user or _login_name()
         self._live = live
         if "wip_limits" not in kwargs:  # given ones are stored by _check_wip_limits
-            self._limits_stored, kwargs["wip_limits"] = True, self.store.wip_limits()
+            self._limits_stored = threading.get_ident()
+            kwargs["wip_limits"] = self.store.wip_limits()
         super().__init__(has_dispatcher=dispatcher is not None,
                          read_only=self.store.read_only, board_slug=target.slug or "",
                          boards=self._board_choices(target.slug), **kwargs)
@@ -399,9 +400,11 @@ class KanbanBoard(anywidget.AnyWidget):
 
     @traitlets.validate("wip_limits")
     def _check_wip_limits(self, proposal: Any) -> dict:
-        # Set from Python: stored first, so the trait never shows a limit the file lacks.
-        if getattr(self, "_limits_stored", False):
-            self._limits_stored = False
+        # Set from Python: stored first, so the trait never shows a limit the file lacks. A value
+        # read from the file (or stored by the page's path) is marked by the thread setting it,
+        # so another thread's assignment meanwhile is still stored.
+        if getattr(self, "_limits_stored", None) == threading.get_ident():
+            self._limits_stored = None
             return proposal["value"]
         try:
             return self.store.set_wip_limits(proposal["value"])
@@ -412,7 +415,7 @@ class KanbanBoard(anywidget.AnyWidget):
         """Show the limits read from the file (another process may have set them)."""
         with self._lock:
             if path == self.store.path and limits != self.wip_limits:
-                self._limits_stored = True
+                self._limits_stored = threading.get_ident()
                 self.wip_limits = limits
 
     def _set_age_bands(self, path: pathlib.Path, bands: dict) -> None:
