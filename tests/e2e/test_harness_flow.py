@@ -43,6 +43,7 @@ def test_wip_header_and_age_tint(harness):
     assert red != harness.column("ready").locator("[data-column-count]").evaluate(
         "el => getComputedStyle(el).color")
     axe_check(harness, "a column over its WIP limit")
+    harness.shot("flow_wip_and_tint")
     # Set a limit from the header with the keyboard: the trait is saved for Python to store.
     harness.column("running").locator("[data-wip-edit]").click()
     field = harness.column("running").locator("[data-wip-input]")

@@ -39,15 +39,13 @@ export function Column({ column }) {
       />
       <span class="kb-dot" aria-hidden="true"></span>
       <h3 class="kb-col-title" title=${statusHelp(status)}>${label}</h3>
-      ${wip ? html`<span class=${wip.over ? "kb-count kb-wip kb-wip-over" : "kb-count kb-wip"}
-        data-wip=${wip.over ? "over" : "within"} title=${wip.label}
-      ><span aria-hidden="true">${wip.text}</span><span class="kb-sr-only">${wip.label}</span></span>`
+      ${wip ? html`<${WipLimit} status=${status} label=${label} wip=${wip} readOnly=${readOnly} />`
       : html`<span
         class="kb-count"
         data-column-count
         title=${column.count === column.total ? `${column.total} cards` : `${column.count} of ${column.total} cards match the filters`}
       >${column.count}</span>`}
-      ${!readOnly && status !== "archived" && html`<${WipLimit} status=${status} label=${label} />`}
+      ${!wip && !readOnly && status !== "archived" && status !== "done" && html`<${WipLimit} status=${status} label=${label} />`}
       ${!readOnly && status !== "archived" && html`<button
         type="button"
         class="kb-icon-btn kb-add"

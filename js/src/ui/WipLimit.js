@@ -5,11 +5,12 @@ import { TRAIT } from "../protocol.js";
 import { nextWipLimits } from "../state.js";
 
 /**
- * The column header's WIP limit control: a small button that opens a number field. Enter
+ * The column header's WIP limit: with a limit (`wip`, from state.js wipFigure) its "n / limit"
+ * figure, a button that opens a number field; without one a small "≤" button that does. Enter
  * stores the limit (empty removes it) through the `wip_limits` trait, which Python writes to
- * the board file; Escape or leaving the field cancels. Not shown on a read-only board.
+ * the board file; Escape or leaving the field cancels. Read-only: the figure only.
  */
-export function WipLimit({ status, label }) {
+export function WipLimit({ status, label, wip = null, readOnly = false }) {
   const { wipLimits, writeTrait } = useFrame();
   const [editing, setEditing] = useState(false);
   const [invalid, setInvalid] = useState(false);
@@ -18,6 +19,21 @@ export function WipLimit({ status, label }) {
     if (editing && field.current) field.current.focus();
   }, [editing]);
   const current = Object.hasOwn(wipLimits, status) ? wipLimits[status] : null;
+  const figure = wip && html`<span aria-hidden="true">${wip.text}</span><span class="kb-sr-only">${wip.label}</span>`;
+  const figureClass = wip && (wip.over ? "kb-count kb-wip kb-wip-over" : "kb-count kb-wip");
+  if (wip && readOnly) {
+    return html`<span class=${figureClass} data-wip=${wip.over ? "over" : "within"} title=${wip.label}>${figure}</span>`;
+  }
+  if (wip && !editing) {
+    return html`<button
+      type="button"
+      class=${`${figureClass} kb-wip-edit`}
+      data-wip=${wip.over ? "over" : "within"}
+      data-wip-edit
+      title=${`${wip.label}; click to change the limit`}
+      onClick=${() => { setInvalid(false); setEditing(true); }}
+    >${figure}</button>`;
+  }
   if (!editing) {
     return html`<button
       type="button"
