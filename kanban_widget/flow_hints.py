@@ -26,7 +26,11 @@ import logging
 import threading
 import time
 import weakref
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Optional
+
+import traitlets
+
+from .store import KanbanError
 
 if TYPE_CHECKING:
     from .widget import KanbanBoard
@@ -147,3 +151,87 @@ class FlowHints:
             self._wake.clear()
             if self._stop.is_set():
                 return
+
+
+def _limits_from_page(value: Any, widget: "KanbanBoard") -> Any:
+    """How WIP limits set on the page are read: stored in the board file (the page's wait for
+    another writer is short); a refused value (read-only board, unknown status) leaves the
+    stored limits, which are sent back to the page, and the banner says why."""
+    try:
+        with widget._page_busy_timeout():
+            stored = widget.store.set_wip_limits(value)
+    except KanbanError as exc:
+        widget.error = f"The WIP limits were not changed: {exc}"
+        widget.send_state("wip_limits")
+        return widget.wip_limits
+    widget._limits_stored = threading.get_ident()  # _check_wip_limits: already written
+    return stored
+
+
+class FlowTraits(traitlets.HasTraits):
+    """The flow traits of :class:`~kanban_widget.widget.KanbanBoard` and their upkeep (a mixin:
+    the widget provides ``store``, ``_lock``, ``error`` and ``_page_busy_timeout``)."""
+
+    wip_limits = traitlets.Dict().tag(sync=True, from_json=_limits_from_page)
+    """Soft WIP limits ``{status: n}``, stored in the board file (``Store.set_wip_limits``):
+    the column header shows ``n / limit``, highlighted past it. Set it from Python or the page;
+    ``{}`` clears them. An unknown status, a limit that is not a whole number from 0 to
+    1,000,000, or a read-only board raises TraitError. Limits set by another process show up
+    within a second or two."""
+
+    age_bands = traitlets.Dict().tag(sync=True)
+    """``{status: [p50_s, p85_s]}``: how long each work-in-progress column's past spells lasted;
+    the page tints a card amber from p50 and red past p85 in its column. Computed off the main
+    thread after the board opens and refreshed every few minutes. Python writes."""
+
+    _hints: Optional[FlowHints] = None
+    #: The thread whose next ``wip_limits`` assignment is a value already in the file.
+    _limits_stored: Optional[int] = None
+
+    def _stored_wip_limits(self, kwargs: dict) -> dict:
+        """``kwargs`` with the file's limits as ``wip_limits``, unless the caller gave some
+        (those are stored by the validator)."""
+        if "wip_limits" in kwargs:
+            return kwargs
+        self._limits_stored = threading.get_ident()
+        return {**kwargs, "wip_limits": self.store.wip_limits()}
+
+    @traitlets.validate("wip_limits")
+    def _check_wip_limits(self, proposal: Any) -> dict:
+        # Set from Python: stored first, so the trait never shows a limit the file lacks. A value
+        # read from the file (or stored by the page's path) is marked by the thread setting it,
+        # so another thread's assignment meanwhile is still stored.
+        if self._limits_stored == threading.get_ident():
+            self._limits_stored = None
+            return proposal["value"]
+        try:
+            return self.store.set_wip_limits(proposal["value"])
+        except KanbanError as exc:
+            raise traitlets.TraitError(str(exc)) from None
+
+    def _limits_changed_elsewhere(self, path, limits: dict) -> None:
+        """Show the limits read from the file at ``path`` (another process may have set
+        them), if the board still shows that file."""
+        with self._lock:
+            if path == self.store.path and limits != self.wip_limits:
+                self._limits_stored = threading.get_ident()
+                self.wip_limits = limits
+
+    def _set_age_bands(self, path, bands: dict) -> None:
+        with self._lock:
+            if path == self.store.path:  # not a board switched away from meanwhile
+                self.age_bands = bands
+
+    def _start_flow_hints(self, live: bool) -> None:
+        self._hints = FlowHints(self, live=live)
+
+    def _flow_board_switched(self) -> None:
+        """The board now shows another file: its limits now, its bands from the thread."""
+        self.age_bands = {}  # the old board's
+        self._limits_changed_elsewhere(self.store.path, self.store.wip_limits())
+        if self._hints is not None:
+            self._hints.retarget()
+
+    def _stop_flow_hints(self) -> None:
+        if self._hints is not None:
+            self._hints.stop()

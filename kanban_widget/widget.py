@@ -29,7 +29,7 @@ from .store import BoardBusy, KanbanError, Store, TaskNotFound, list_boards
 from .store.paths import (board_db_path, board_exists, kanban_root, normalize_slug, not_found,
                           slug_of)
 from .feed import BoardFeed
-from .flow_hints import FlowHints
+from .flow_hints import FlowTraits
 
 log = logging.getLogger(__name__)
 STATIC = pathlib.Path(__file__).parent / "static"
@@ -77,21 +77,6 @@ def _filter_from_page(limit: int) -> Callable[[Any, Any], Any]:
             return value  # traitlets' own Unicode check names the wrong type
         return value.encode("utf-8", "replace").decode("utf-8")[:limit]
     return from_json
-
-
-def _limits_from_page(value: Any, widget: "KanbanBoard") -> Any:
-    """How WIP limits set on the page are read: stored in the board file (the page's wait for
-    another writer is short); a refused value (read-only board, unknown status) leaves the
-    stored limits, which are sent back to the page, and the banner says why."""
-    try:
-        with widget._page_busy_timeout():
-            stored = widget.store.set_wip_limits(value)
-    except KanbanError as exc:
-        widget.error = f"The WIP limits were not changed: {exc}"
-        widget.send_state("wip_limits")
-        return widget.wip_limits
-    widget._limits_stored = threading.get_ident()  # _check_wip_limits: already written
-    return stored
 
 
 def _board_from_page(value: Any, widget: "KanbanBoard") -> Any:
@@ -146,7 +131,7 @@ class _Listener:
         self._forward("_report_sync_error", message)
 
 
-class KanbanBoard(anywidget.AnyWidget):
+class KanbanBoard(FlowTraits, anywidget.AnyWidget):
     """A live Kanban board over a Hermes-compatible ``kanban.db``.
 
     Example::
@@ -231,19 +216,6 @@ class KanbanBoard(anywidget.AnyWidget):
     selected = traitlets.List(traitlets.Unicode()).tag(sync=True)
     """Ids of the cards selected on the page (set it to select from Python). Default []."""
 
-    # -- Flow (see kanban_widget/flow_hints.py) --------------------------------------------------
-    wip_limits = traitlets.Dict().tag(sync=True, from_json=_limits_from_page)
-    """Soft WIP limits ``{status: n}``, stored in the board file (``Store.set_wip_limits``):
-    the column header shows ``count / n``, highlighted past it. Set it from Python or the page;
-    ``{}`` clears them. An unknown status, a limit that is not a whole number >= 0, or a
-    read-only board raises TraitError. Limits set by another process show up within a second
-    or two."""
-
-    age_bands = traitlets.Dict().tag(sync=True)
-    """``{status: [p50_s, p85_s]}``: how long each column's past spells lasted; the page tints
-    a card amber from p50 and red past p85 in its column. Computed off the main thread after
-    the board opens and refreshed every few minutes. Python writes."""
-
     def __init__(
         self,
         db: "str | os.PathLike | Store | None" = None,
@@ -269,7 +241,6 @@ class KanbanBoard(anywidget.AnyWidget):
         self._switchable = False  # True once __init__ has set the board it opened
         self._recent: deque = deque(maxlen=RECENT_PATCHES)  # for a page that missed sends
         self._beacon_at = -BEACON_EVERY
-        self._hints: Optional[FlowHints] = None
         given = db if isinstance(db, Store) else None
         path = Store.resolve_path(given.path if given else db, board=board)
         self._root = kanban_root()  # the boards the switcher offers, fixed for this widget
@@ -281,12 +252,10 @@ class KanbanBoard(anywidget.AnyWidget):
         self._dispatcher = dispatcher
         self._user = user or _login_name()
         self._live = live
-        if "wip_limits" not in kwargs:  # given ones are stored by _check_wip_limits
-            self._limits_stored = threading.get_ident()
-            kwargs["wip_limits"] = self.store.wip_limits()
         super().__init__(has_dispatcher=dispatcher is not None,
                          read_only=self.store.read_only, board_slug=target.slug or "",
-                         boards=self._board_choices(target.slug), **kwargs)
+                         boards=self._board_choices(target.slug),
+                         **self._stored_wip_limits(kwargs))
         self.on_msg(self._on_message)
         self.observe(self._on_show_archived, names="show_archived")
         self.observe(self._on_board_slug, names="board_slug")
@@ -294,7 +263,7 @@ class KanbanBoard(anywidget.AnyWidget):
         if live:
             _warn_broken_ipykernel()
             self._follow()
-        self._hints = FlowHints(self, live=live)
+        self._start_flow_hints(live)
 
     # -- which board -----------------------------------------------------------------------------
 
@@ -376,10 +345,7 @@ class KanbanBoard(anywidget.AnyWidget):
                 self.read_only = self.store.read_only
                 self.selected = []
                 self.boards = self._board_choices(target.slug)
-                self.age_bands = {}  # the old board's; the new one's follow (flow_hints)
-                self._limits_changed_elsewhere(self.store.path, self.store.wip_limits())
-            if self._hints is not None:
-                self._hints.retarget()
+                self._flow_board_switched()
             self.send_state("_board")
         # Outside the lock: the last release joins the old feed's thread, which may be waiting
         # for the lock to deliver a patch (the old board's, which _Listener now drops).
@@ -397,31 +363,6 @@ class KanbanBoard(anywidget.AnyWidget):
             return protocol.check_text(f"{name} filter", value, limit)
         except BadMessage as exc:
             raise traitlets.TraitError(str(exc)) from None
-
-    @traitlets.validate("wip_limits")
-    def _check_wip_limits(self, proposal: Any) -> dict:
-        # Set from Python: stored first, so the trait never shows a limit the file lacks. A value
-        # read from the file (or stored by the page's path) is marked by the thread setting it,
-        # so another thread's assignment meanwhile is still stored.
-        if getattr(self, "_limits_stored", None) == threading.get_ident():
-            self._limits_stored = None
-            return proposal["value"]
-        try:
-            return self.store.set_wip_limits(proposal["value"])
-        except KanbanError as exc:
-            raise traitlets.TraitError(str(exc)) from None
-
-    def _limits_changed_elsewhere(self, path: pathlib.Path, limits: dict) -> None:
-        """Show the limits read from the file (another process may have set them)."""
-        with self._lock:
-            if path == self.store.path and limits != self.wip_limits:
-                self._limits_stored = threading.get_ident()
-                self.wip_limits = limits
-
-    def _set_age_bands(self, path: pathlib.Path, bands: dict) -> None:
-        with self._lock:
-            if path == self.store.path:  # not a board switched away from meanwhile
-                self.age_bands = bands
 
     # -- Python conveniences ---------------------------------------------------------------------
 
@@ -472,8 +413,7 @@ class KanbanBoard(anywidget.AnyWidget):
         """Stop following the board and close the view; the connections this board shared with
         other boards of the same file close with the last of them."""
         feed = getattr(self, "_feed", None)  # close() also runs from __del__, maybe half-built
-        if getattr(self, "_hints", None) is not None:
-            self._hints.stop()
+        self._stop_flow_hints()
         if getattr(self, "_prepared", None) is not None:
             self._drop_prepared()
         if feed is not None:
