@@ -219,6 +219,8 @@ NOTES = (
     "about 0.4 s faster in a trial; the library does not change allocator settings.",
     "- The views of issue 16 (`forecast_*` to `chart_records`) each run the same replay; "
     "the forecasts' Monte Carlo part (10,000 trials) is a few milliseconds of that.",
+    "- A wall median over its target while the CPU median is well under it is time spent "
+    "waiting for a core on the shared machine (see the load average above), not work.",
 )
 
 
