@@ -57,7 +57,9 @@ def age_bands(path) -> dict[str, list[int]]:
     Triage and todo are left out like done: they are before the commitment point (ideas, and
     tasks waiting on their parents), where a long wait is the norm rather than a sign of stuck
     work, and on the demo board their old cards would turn most of the board red."""
-    from .analytics import WIP_STATUSES, spell_percentiles  # pandas: off the main thread
+    import pandas as pd  # imported here, off the main thread
+
+    from .analytics import WIP_STATUSES, spell_percentiles
 
     frame = spell_percentiles(path, percentiles=BAND_PERCENTILES)
     bands: dict[str, list[int]] = {}
@@ -65,7 +67,7 @@ def age_bands(path) -> dict[str, list[int]]:
         if status not in WIP_STATUSES:
             continue
         low, high = row[f"p{BAND_PERCENTILES[0]}"], row[f"p{BAND_PERCENTILES[1]}"]
-        if low is not None and high is not None and low == low and high == high:  # not NaT
+        if pd.notna(low) and pd.notna(high):  # NaT: too few spells to judge by
             bands[str(status)] = [int(low.total_seconds()), int(high.total_seconds())]
     return bands
 

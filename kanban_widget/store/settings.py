@@ -5,7 +5,7 @@ live in one extra table, ``kanban_widget_settings(key TEXT PRIMARY KEY, value TE
 ``value`` being JSON. The table is created by the first write of a setting (never when a board
 is opened or read, never on a read-only board): a board nobody set a limit on stays exactly the
 file Hermes made. Hermes' ``init_db`` (all ``CREATE … IF NOT EXISTS``) and its queries never
-name the table, so the file stays a board Hermes reads and writes (tests/test_wip_limits.py
+name the table, so the file stays a board Hermes reads and writes (tests/store/test_settings.py
 runs Hermes' own statements on such a file).
 
 Keys in use: ``wip_limits``, ``{status: limit}``. A settings write is a commit like any other,
