@@ -34,6 +34,7 @@ from .protocol import MAX_INT, MIN_INT
 from .store import STATUSES, KanbanError, Store, Task, list_boards
 from .store.boardfile import check_openable, write_over
 from .store.core import MAX_BUSY_TIMEOUT
+from .store.settings import MAX_WIP_LIMIT
 
 PROG = "kanban-widget"
 
@@ -624,6 +625,41 @@ def api(board: BoardOption, host: str, port: int, api_board, token) -> None:
               echo=say)
     except StartError as exc:
         raise CommandError(str(exc)) from None
+
+
+@cli.command()
+@click.argument("status", required=False)
+@click.argument("limit", required=False, type=click.IntRange(0, MAX_WIP_LIMIT))
+@click.option("--clear", is_flag=True,
+              help="Remove STATUS's limit (every limit when no STATUS is given).")
+@json_option
+@pass_board
+def wip(board: BoardOption, status: Optional[str], limit: Optional[int], clear: bool,
+        as_json: bool) -> None:
+    """Show or set soft WIP limits: `wip` lists them, `wip running 5` sets one,
+    `wip running --clear` removes one, `wip --clear` removes all.
+
+    Limits are soft (nothing refuses a move past them); open boards show them in the column
+    header as `n / limit` within a second or two. They are stored in the board file's own
+    kanban_widget_settings table, which Hermes ignores.
+    """
+    if limit is not None and clear:
+        raise click.UsageError("give a LIMIT or --clear, not both")
+    if status is not None and limit is None and not clear:
+        raise click.UsageError(f"give {status}'s limit (`wip {status} 5`) or --clear to remove it")
+    if status is None and not clear:
+        limits = board.open().wip_limits()
+    elif status is None:
+        limits = board.open(write=True).set_wip_limits({})
+    else:
+        limits = board.open(write=True).set_wip_limits({status: limit}, replace=False)
+    if as_json:
+        emit_json({"wip_limits": limits})
+        return
+    if not limits:
+        say("no WIP limits set")
+    for name, value in sorted(limits.items()):
+        say(f"{name:<10} {value}")
 
 
 # -- opening the board in a browser ----------------------------------------------------------

@@ -31,6 +31,7 @@ from .store.paths import (board_db_path, board_exists, kanban_root, normalize_sl
 from .feed import BoardFeed
 from .graph_view import answer_graph
 from .time_travel import TimeTravel
+from .flow_hints import FlowTraits
 
 log = logging.getLogger(__name__)
 STATIC = pathlib.Path(__file__).parent / "static"
@@ -132,7 +133,7 @@ class _Listener:
         self._forward("_report_sync_error", message)
 
 
-class KanbanBoard(TimeTravel, anywidget.AnyWidget):
+class KanbanBoard(TimeTravel, FlowTraits, anywidget.AnyWidget):
     """A live Kanban board over a Hermes-compatible ``kanban.db``.
 
     Example::
@@ -229,7 +230,7 @@ class KanbanBoard(TimeTravel, anywidget.AnyWidget):
         **kwargs: Any,
     ):
         unknown = (set(kwargs) - set(self.class_trait_names(sync=True)) - {"layout"}) | (
-            set(kwargs) & {"board_slug", "boards"})  # the board is chosen with board=
+            set(kwargs) & {"board_slug", "boards", "age_bands"})  # the board is chosen with board=
         if unknown:
             raise TypeError(
                 f"KanbanBoard got unexpected keyword argument(s) {', '.join(sorted(unknown))}; "
@@ -255,7 +256,8 @@ class KanbanBoard(TimeTravel, anywidget.AnyWidget):
         self._live = live
         super().__init__(has_dispatcher=dispatcher is not None,
                          read_only=self.store.read_only, board_slug=target.slug or "",
-                         boards=self._board_choices(target.slug), **kwargs)
+                         boards=self._board_choices(target.slug),
+                         **self._stored_wip_limits(kwargs))
         self.on_msg(self._on_message)
         self.observe(self._on_show_archived, names="show_archived")
         self.observe(self._on_board_slug, names="board_slug")
@@ -263,6 +265,7 @@ class KanbanBoard(TimeTravel, anywidget.AnyWidget):
         if live:
             _warn_broken_ipykernel()
             self._follow()
+        self._start_flow_hints(live)
 
     # -- which board -----------------------------------------------------------------------------
 
@@ -344,6 +347,7 @@ class KanbanBoard(TimeTravel, anywidget.AnyWidget):
                 self.read_only = self.store.read_only
                 self.selected = []
                 self.boards = self._board_choices(target.slug)
+                self._flow_board_switched()
             self.send_state("_board")
         # Outside the lock: the last release joins the old feed's thread, which may be waiting
         # for the lock to deliver a patch (the old board's, which _Listener now drops).
@@ -411,6 +415,7 @@ class KanbanBoard(TimeTravel, anywidget.AnyWidget):
         """Stop following the board and close the view; the connections this board shared with
         other boards of the same file close with the last of them."""
         feed = getattr(self, "_feed", None)  # close() also runs from __del__, maybe half-built
+        self._stop_flow_hints()
         if getattr(self, "_prepared", None) is not None:
             self._drop_prepared()
         if feed is not None:

@@ -58,7 +58,8 @@ def test_empty_board_other_views(empty_board):
     cycle = analytics.cycle_times(empty_board)
     assert cycle.empty and str(cycle.dtype) == NS and cycle.index.name == "task_id"
     aging = analytics.aging_wip(empty_board, now=at(0))
-    assert aging.empty and list(aging.columns) == ["status", "since", "age", "assignee", "title"]
+    assert aging.empty and list(aging.columns) == ["status", "since", "age", "percentile",
+                                                     "assignee", "title"]
     assert str(aging["since"].dtype) == NS_UTC and str(aging["age"].dtype) == NS
     lanes = analytics.lanes(empty_board)
     assert lanes.empty and list(lanes.columns) == list(analytics.STATUSES[:-1])

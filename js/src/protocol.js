@@ -57,6 +57,8 @@ export const TRAIT = Object.freeze({
   ERROR: "error",
   BOARD_SLUG: "board_slug",
   BOARDS: "boards",
+  WIP_LIMITS: "wip_limits",
+  AGE_BANDS: "age_bands",
 });
 
 /** The `assignee` filter value that means "tasks with no assignee". */

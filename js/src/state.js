@@ -33,13 +33,8 @@ export const HIDE_WHEN_EMPTY = new Set(["scheduled", "review"]);
 /** Moves into these statuses ask for confirmation first. */
 export const CONFIRM_STATUSES = new Set(["done", "blocked", "archived"]);
 
-/** Time in a column after which a card turns amber / red, in seconds. */
-export const STALE_THRESHOLDS = Object.freeze({
-  ready: [3600, 86400],
-  running: [600, 3600],
-  blocked: [3600, 86400],
-  todo: [7 * 86400, 30 * 86400],
-});
+/** Columns whose cards never get an age tint: finished work is not stuck. */
+export const NO_AGING = new Set(["done", "archived"]);
 
 /** Whether `status` is one this front end knows (own keys only: "constructor" is not a status). */
 export function isKnownStatus(status) {
@@ -302,7 +297,6 @@ function compareLanes(a, b) {
   return a.localeCompare(b);
 }
 
-/** "" | "amber" | "red": how long the card has sat in its column, against its thresholds. */
 /**
  * True for a running card whose worker's claim has run out: the worker stopped heartbeating
  * (it may have died) and a dispatcher will reclaim the task. Python keeps `claim_expires`
@@ -312,15 +306,67 @@ export function claimExpired(card, now) {
   return card.status === "running" && typeof card.claim_expires === "number" && card.claim_expires < now;
 }
 
-export function staleness(card, now) {
-  const t = Object.hasOwn(STALE_THRESHOLDS, card.status) ? STALE_THRESHOLDS[card.status] : null;
-  if (!t) return "";
+/**
+ * The `age_bands` trait checked: `{status: [p50, p85]}` in seconds, how long that column's past
+ * spells lasted (kanban_widget/flow_hints.py). Entries that are not two finite numbers
+ * 0 <= p50 <= p85 are dropped; a column without an entry has too little history to judge by.
+ */
+export function readAgeBands(value) {
+  const out = {};
+  if (!isObject(value)) return out;
+  for (const [status, band] of Object.entries(value)) {
+    if (!Array.isArray(band) || band.length !== 2) continue;
+    const [low, high] = band;
+    if (Number.isFinite(low) && Number.isFinite(high) && low >= 0 && low <= high) out[status] = [low, high];
+  }
+  return out;
+}
+
+/**
+ * "" | "amber" | "red": the card's time in its column against that column's own history
+ * (`band` = [p50, p85] seconds): neutral below the 50th percentile of past spells, amber from
+ * it, red past the 85th. Neutral without a band (thin history) and in done / archived.
+ */
+export function staleness(card, now, band) {
+  if (!band || NO_AGING.has(card.status)) return "";
   const since = card.status_since || card.created_at;
   if (!since) return "";
   const age = now - since;
-  if (age >= t[1]) return "red";
-  if (age >= t[0]) return "amber";
+  if (age > band[1]) return "red";
+  if (age >= band[0]) return "amber";
   return "";
+}
+
+/** What a tint means, for the card's label and tooltip ("" for none). */
+export function stalenessText(stale, status) {
+  if (!stale) return "";
+  const share = stale === "red" ? "85 %" : "50 %";
+  return `longer in ${statusLabel(status)} than ${share} of past spells`;
+}
+
+/**
+ * The `wip_limits` trait checked: `{status: limit}`, whole numbers >= 0; others dropped.
+ */
+export function readWipLimits(value) {
+  const out = {};
+  if (!isObject(value)) return out;
+  for (const [status, limit] of Object.entries(value)) {
+    if (Number.isInteger(limit) && limit >= 0) out[status] = limit;
+  }
+  return out;
+}
+
+/**
+ * A column header's WIP figure: null without a limit, else `{text: "n / limit", over, label}`
+ * where n counts every card in the column (filters do not change how much work is in it).
+ */
+export function wipFigure(total, limit, status) {
+  if (!Number.isInteger(limit)) return null;
+  const over = total > limit;
+  const label = over
+    ? `${total} cards in ${statusLabel(status)}, over its WIP limit of ${limit}`
+    : `${total} cards in ${statusLabel(status)}, WIP limit ${limit}`;
+  return { text: `${total} / ${limit}`, over, label };
 }
 
 /** A short relative age: "now", "5m", "3h", "2d", "5w", "3mo", "2y". */
@@ -341,4 +387,20 @@ export function adjacentStatus(columns, status, step) {
   if (i < 0) return null;
   const j = i + step;
   return j >= 0 && j < columns.length ? columns[j] : null;
+}
+
+/**
+ * The limits after typing `text` into `status`'s WIP field: a whole number >= 0 sets it, blank
+ * removes it; null for anything else (the field says it is invalid).
+ */
+export function nextWipLimits(limits, status, text) {
+  const trimmed = String(text).trim();
+  const next = { ...limits };
+  if (trimmed === "") {
+    delete next[status];
+    return next;
+  }
+  if (!/^\d{1,7}$/.test(trimmed)) return null;
+  next[status] = Number(trimmed);
+  return next;
 }

@@ -8,7 +8,7 @@ import { TRAIT } from "./protocol.js";
 export const VIEW_TRAITS = [
   TRAIT.SEARCH, TRAIT.TENANT, TRAIT.ASSIGNEE, TRAIT.SHOW_ARCHIVED, TRAIT.LANES,
   TRAIT.SELECTED, TRAIT.HAS_DISPATCHER, TRAIT.READ_ONLY, TRAIT.ERROR,
-  TRAIT.BOARD_SLUG, TRAIT.BOARDS,
+  TRAIT.BOARD_SLUG, TRAIT.BOARDS, TRAIT.AGE_BANDS, TRAIT.WIP_LIMITS,
 ];
 
 const DEFAULTS = {
@@ -16,6 +16,7 @@ const DEFAULTS = {
   [TRAIT.SHOW_ARCHIVED]: false, [TRAIT.LANES]: false, [TRAIT.SELECTED]: [],
   [TRAIT.HAS_DISPATCHER]: false, [TRAIT.READ_ONLY]: false, [TRAIT.ERROR]: "",
   [TRAIT.BOARD_SLUG]: "", [TRAIT.BOARDS]: [],
+  [TRAIT.AGE_BANDS]: {}, [TRAIT.WIP_LIMITS]: {}, // checked by state.js readAgeBands / readWipLimits
 };
 
 export const SEARCH_DEBOUNCE_MS = 250;
@@ -28,6 +29,7 @@ export function readTraits(model) {
     const d = DEFAULTS[name];
     if (name === TRAIT.BOARDS) out[name] = readBoards(v);
     else if (Array.isArray(d)) out[name] = Array.isArray(v) ? v.map(String) : [];
+    else if (typeof d === "object") out[name] = v && typeof v === "object" && !Array.isArray(v) ? v : d;
     else if (typeof d === "boolean") out[name] = Boolean(v);
     else out[name] = v === null || v === undefined ? "" : String(v);
   }

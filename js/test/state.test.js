@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   adjacentStatus, applyPatch, BoardFormatError, compareCards, groupBoard, matchesFilters,
   normalizeBoard, patchDisposition, relativeAge, staleness, visibleColumns,
+  readAgeBands, stalenessText, readWipLimits, wipFigure, nextWipLimits,
 } from "../src/state.js";
 import { board, card, NOW } from "./helpers.js";
 
@@ -100,15 +101,28 @@ describe("patches", () => {
   });
 });
 
-describe("staleness", () => {
+describe("staleness against the column's own history", () => {
+  const BAND = [3600, 86400]; // p50 one hour, p85 one day
   it.each([
-    ["ready", 30 * 60, ""], ["ready", 2 * 3600, "amber"], ["ready", 25 * 3600, "red"],
-    ["running", 5 * 60, ""], ["running", 11 * 60, "amber"], ["running", 2 * 3600, "red"],
-    ["blocked", 3601, "amber"], ["blocked", 86401, "red"],
-    ["todo", 6 * 86400, ""], ["todo", 8 * 86400, "amber"], ["todo", 31 * 86400, "red"],
-    ["done", 365 * 86400, ""], ["triage", 365 * 86400, ""],
+    ["ready", 0, ""], ["ready", 3599, ""], ["ready", 3600, "amber"], ["ready", 86400, "amber"],
+    ["ready", 86401, "red"], ["running", 30 * 86400, "red"], ["triage", 7200, "amber"],
+    ["done", 365 * 86400, ""], ["archived", 365 * 86400, ""],
   ])("%s after %i s → %j", (status, age, want) => {
-    expect(staleness(card("x", { status, status_since: NOW - age }), NOW)).toBe(want);
+    expect(staleness(card("x", { status, status_since: NOW - age }), NOW, BAND)).toBe(want);
+  });
+  it("is neutral without a band (the column's history is thin)", () => {
+    expect(staleness(card("x", { status: "running", status_since: NOW - 365 * 86400 }), NOW, undefined)).toBe("");
+  });
+  it("says what a tint means", () => {
+    expect(stalenessText("red", "running")).toBe("longer in In progress than 85 % of past spells");
+    expect(stalenessText("amber", "ready")).toBe("longer in Ready than 50 % of past spells");
+    expect(stalenessText("", "ready")).toBe("");
+  });
+  it("keeps only well-formed bands from the trait", () => {
+    expect(readAgeBands({ ready: [1, 2], running: [5, 3], blocked: [1], todo: ["1", 2], qa: [0, 0] }))
+      .toEqual({ ready: [1, 2], qa: [0, 0] });
+    expect(readAgeBands(null)).toEqual({});
+    expect(readAgeBands([[1, 2]])).toEqual({});
   });
   it("formats ages", () => {
     expect([10, 120, 7200, 3 * 86400, 20 * 86400, 90 * 86400, 800 * 86400].map(relativeAge))
@@ -135,5 +149,27 @@ describe("the per-status index", () => {
     for (const status of ["todo", "ready", "done", "blocked"]) {
       expect((s.byStatus.get(status) || []).map((c) => c.id)).toEqual((fresh.byStatus.get(status) || []).map((c) => c.id));
     }
+  });
+});
+
+describe("WIP limits", () => {
+  it("keep only whole numbers >= 0 from the trait", () => {
+    expect(readWipLimits({ running: 5, ready: 0, blocked: -1, todo: 2.5, review: "3", qa: true }))
+      .toEqual({ running: 5, ready: 0 });
+    expect(readWipLimits(undefined)).toEqual({});
+  });
+  it("show n / limit in the header, over only past the limit", () => {
+    expect(wipFigure(3, null, "running")).toBeNull();
+    expect(wipFigure(5, 5, "running")).toEqual({
+      text: "5 / 5", over: false, label: "5 cards in In progress, WIP limit 5" });
+    expect(wipFigure(6, 5, "running")).toEqual({
+      text: "6 / 5", over: true, label: "6 cards in In progress, over its WIP limit of 5" });
+    expect(wipFigure(1, 0, "blocked").over).toBe(true);
+  });
+  it("read what is typed in the header's field", () => {
+    expect(nextWipLimits({ ready: 2 }, "running", " 5 ")).toEqual({ ready: 2, running: 5 });
+    expect(nextWipLimits({ ready: 2, running: 5 }, "running", "")).toEqual({ ready: 2 });
+    expect(nextWipLimits({}, "running", "0")).toEqual({ running: 0 });
+    for (const bad of ["-1", "2.5", "five", "1e3", "99999999"]) expect(nextWipLimits({}, "running", bad)).toBeNull();
   });
 });

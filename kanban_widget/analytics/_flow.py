@@ -9,6 +9,7 @@ import pandas as pd
 from pandas.tseries.frequencies import to_offset
 from pandas.tseries.offsets import Tick
 
+from ._aging import MIN_SPELLS, finished_spells, percentile_of
 from ._replay import History, load_history, per_task_times
 from ..store.errors import ValidationError
 from ._source import NO_TIME, durations, open_board, text, to_timestamp, utc
@@ -145,19 +146,23 @@ def cycle_times(src, *, tenant: Optional[str] = None,
 
 
 def aging_wip(src, *, now=None, tenant: Optional[str] = None,
-              assignee: Optional[str] = None) -> pd.DataFrame:
+              assignee: Optional[str] = None, min_spells: int = MIN_SPELLS) -> pd.DataFrame:
     """Work in progress and how long it has sat: one row per task now in ready, running,
     blocked or review, indexed by ``task_id``, oldest first.
 
     Columns: ``status``, ``since`` (``datetime64[ns, UTC]``: when it entered its current
     status, replayed from events), ``age`` (``timedelta64[ns]``: ``now`` − ``since``),
-    ``assignee`` and ``title``.
+    ``percentile`` (float64: 100 × the share of that status's finished spells, those that
+    ended by ``now``, no longer than ``age``; NaN when the status has fewer than
+    ``min_spells`` finished spells; see ``spell_percentiles``), ``assignee`` and ``title``.
 
     :param src: a ``Store`` or the path of a kanban.db file.
     :param now: the instant ages are measured at (datetime, Timestamp, ISO string or Unix
         seconds; naive times are UTC); the current time by default.
     :param tenant: keep only tasks in this tenant.
     :param assignee: keep only tasks now assigned to this profile.
+    :param min_spells: fewest finished spells a status needs for a ``percentile``
+        (``MIN_SPELLS``, 20, by default).
 
     Raises BoardNotFound / UnreadableBoard (KanbanErrors; also FileNotFoundError /
     ValueError) when ``src`` is not a kanban board.
@@ -171,6 +176,7 @@ def aging_wip(src, *, now=None, tenant: Optional[str] = None,
             f"SELECT id, {board.col('assignee', 'tasks')}, title FROM tasks"
             f" WHERE status IN ({marks})", WIP_STATUSES)))
     since = per_task_times(h)["since"]
+    history = finished_spells(h, now_ns // _NS)
     wip_codes = [h.code(s) for s in WIP_STATUSES]
     pick = np.flatnonzero(np.isin(h.current, wip_codes))
     ids = h.task_ids[pick]
@@ -178,10 +184,16 @@ def aging_wip(src, *, now=None, tenant: Optional[str] = None,
     order = np.argsort(since_ns, kind="stable")
     pick, ids, since_ns = pick[order], ids[order], since_ns[order]
     info = [details.get(i, (None, None)) for i in ids]
+    age_ns = now_ns - since_ns
+    percentile = np.full(len(pick), np.nan)
+    for code in np.unique(h.current[pick]):
+        mine = h.current[pick] == code
+        percentile[mine] = percentile_of(age_ns[mine] / _NS, history[code], min_spells)
     return pd.DataFrame({
         "status": text(np.asarray(h.statuses, dtype=object)[h.current[pick]]).values,
         "since": utc(since_ns // _NS),
-        "age": (now_ns - since_ns).view("timedelta64[ns]"),
+        "age": age_ns.view("timedelta64[ns]"),
+        "percentile": percentile,
         "assignee": text([a for a, _ in info]).values,
         "title": text([t for _, t in info]).values,
     }, index=pd.Index(text(ids), name="task_id"))

@@ -184,6 +184,13 @@ def to_timestamp(when, what: str) -> pd.Timestamp:
     return stamp.tz_convert("UTC").as_unit("ns")
 
 
+def now_seconds(now) -> int:
+    """Whole Unix seconds of ``now`` (read as ``to_timestamp`` does; the current time when
+    None), rounded down."""
+    stamp = pd.Timestamp.now(tz="UTC") if now is None else to_timestamp(now, "now")
+    return int(stamp.value // 1_000_000_000)
+
+
 def to_epoch(when, what: str) -> float:
     """Unix seconds (fractional if need be) for ``when``, read as ``to_timestamp`` does."""
     return to_timestamp(when, what).value / 1e9

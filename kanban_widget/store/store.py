@@ -17,7 +17,7 @@ import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Optional
+from typing import Any, Callable, Iterable, Iterator, Mapping, Optional
 
 from . import schema
 from .boardfile import check_openable, connect, identity, not_writable
@@ -34,6 +34,7 @@ from .models import (BoardSnapshot, BulkResult, Comment, DispatchResult, Event, 
                      TaskDetail)
 from .moves import Moves
 from .paths import resolve_board_path
+from .settings import Settings
 from .snapshot import Snapshots
 from .tasks import UNSET, Tasks, new_task_id
 from .transaction import Transaction
@@ -124,6 +125,7 @@ class Store:
         self.claims = Claims(self)
         self.snapshots = Snapshots(self)
         self.bulk_changes = Bulk(self)
+        self.settings = Settings(self)
         self._open()
 
     @staticmethod
@@ -638,6 +640,23 @@ class Store:
         """A task with its parents, children, comments and events, all read in one snapshot
         (what the page's drawer and ``kanban-widget show`` display). Raises TaskNotFound."""
         return self.snapshots.task_detail(task_id)
+
+    def wip_limits(self) -> dict[str, int]:
+        """The board's soft WIP limits, ``{status: limit}`` (``{}`` when none were set)."""
+        return self.settings.wip_limits()
+
+    def set_wip_limits(self, limits: Mapping[str, Optional[int]], *,
+                       replace: bool = True) -> dict[str, int]:
+        """Store soft WIP limits and return all of the board's limits afterwards.
+
+        ``replace`` (default) makes ``limits`` the whole set (``{}`` clears every limit);
+        ``replace=False`` changes only the statuses named (None removes one). Raises
+        ValidationError for an unknown status or a limit that is not a whole number from 0 to
+        MAX_WIP_LIMIT, and ReadOnlyBoard on a read-only board. Limits are soft: nothing refuses
+        a move past them; the board shows the column as over its limit. They live in the file's
+        own ``kanban_widget_settings`` table, made on first use, which Hermes ignores.
+        """
+        return self.settings.set_wip_limits(limits, replace=replace)
 
     def graph(self, roots=None, *, depth=None, limit=None, include_archived=True):
         """The dependency graph (see :func:`.graph.dependency_graph`): the whole board, or the

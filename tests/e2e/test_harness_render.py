@@ -33,7 +33,8 @@ def test_card_badges_and_staleness(harness):
     ]
     comments = {"t_full0001": [{"id": 1, "task_id": "t_full0001", "author": "a", "body": "hi",
                                 "created_at": NOW - 10}]}
-    harness.boot({"tasks": tasks, "links": [["t_full0001", "t_kid00001"]], "comments": comments})
+    harness.boot({"tasks": tasks, "links": [["t_full0001", "t_kid00001"]], "comments": comments,
+                  "traits": {"age_bands": {"running": [600, 3600], "ready": [600, 3600]}}})
     root = harness.root()
     columns = root.locator("[data-column]").evaluate_all("els => els.map(e => e.dataset.column)")
     # review shows because it has a card; scheduled stays hidden; the unknown status gets a column

@@ -13,7 +13,7 @@ import { createDragController } from "../drag.js";
 import { createController } from "../controller/index.js";
 import { FOCUS_BOARD } from "../controller/panels.js";
 import { TRAIT } from "../protocol.js";
-import { serverNow } from "../state.js";
+import { readAgeBands, readWipLimits, serverNow } from "../state.js";
 import { ScrollButtons, useScrollEdges } from "./scroll-edges.js";
 
 const CLOCK_MS = 30_000;
@@ -55,8 +55,11 @@ export function App({ store, traits, readTraits, writeTrait, root }) {
   const selectedSet = useMemo(() => new Set(selected), [selected]);
   const grouped = actions.grouping();
   const statuses = grouped.columns.map((c) => c.status);
+  // Checked once per trait value, so each card's band keeps its identity (Card is memoized).
+  const ageBands = useMemo(() => readAgeBands(traits[TRAIT.AGE_BANDS]), [traits[TRAIT.AGE_BANDS]]);
+  const wipLimits = useMemo(() => readWipLimits(traits[TRAIT.WIP_LIMITS]), [traits[TRAIT.WIP_LIMITS]]);
   const frame = {
-    board, traits, view, selected, selectedSet, grouped, statuses,
+    board, traits, view, selected, selectedSet, grouped, statuses, ageBands, wipLimits, writeTrait,
     readOnly: traits[TRAIT.READ_ONLY],
     lanes: traits[TRAIT.LANES],
     now: Math.floor(serverNow(board) / 30) * 30,

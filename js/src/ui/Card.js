@@ -1,13 +1,11 @@
 import { memo } from "preact/compat";
 import { html } from "./html.js";
-import { claimExpired, relativeAge, staleness, statusLabel } from "../state.js";
+import { claimExpired, relativeAge, staleness, stalenessText, statusLabel } from "../state.js";
 import { priorityBadge, priorityTitle } from "./priority.js";
 import { useActions } from "./context.js";
 
 // Drawn, not an emoji: hosts without an emoji font would show an empty box.
 const COMMENT_ICON = html`<svg class="kb-icon" viewBox="0 0 16 16" width="12" height="12" aria-hidden="true"><path d="M2 3h12v8H6l-3 3v-3H2z" fill="none" stroke="currentColor" stroke-width="1.5" stroke-linejoin="round"/></svg>`;
-
-const STALE_TEXT = { amber: "has been a while in this column", red: "has been too long in this column" };
 
 /**
  * What a screen reader says for a focused card. Selection is part of it: a card is an
@@ -17,18 +15,19 @@ function cardLabel(card, title, stale, selected, expired) {
   const parts = [card.id, statusLabel(card.status)];
   if (expired) parts.push("its worker's claim has expired");
   if (card.priority > 0) parts.push(`priority ${card.priority}`);
-  if (stale) parts.push(STALE_TEXT[stale]);
+  if (stale) parts.push(stalenessText(stale, card.status));
   if (selected) parts.push("selected");
   return `${title} (${parts.join(", ")})`;
 }
 
 /**
  * One card. Every string from the store is rendered as text (escaped by preact). Memoized on
- * its props; the actions come from context (the same object for the view's life).
+ * its props; the actions come from context (the same object for the view's life). `band` is its
+ * column's [p50, p85] spell lengths (the age tint), or undefined while there is none.
  */
-function CardView({ card, now, selected, readOnly }) {
+function CardView({ card, now, selected, readOnly, band }) {
   const actions = useActions();
-  const stale = staleness(card, now);
+  const stale = staleness(card, now, band);
   const expired = claimExpired(card, now);
   const links = card.link_counts.parents + card.link_counts.children;
   const p = card.progress;
@@ -75,7 +74,7 @@ function CardView({ card, now, selected, readOnly }) {
       <span class=${card.assignee ? "kb-assignee" : "kb-assignee kb-unassigned"}>${card.assignee ? `@${card.assignee}` : "unassigned"}</span>
       ${card.comment_count > 0 && html`<span class="kb-meta-count" title=${`${card.comment_count} comments`}>${COMMENT_ICON} ${card.comment_count}</span>`}
       ${links > 0 && html`<span class="kb-meta-count" title=${`${card.link_counts.parents} parents, ${card.link_counts.children} children`}>↔ ${links}</span>`}
-      <span class="kb-age" title=${`created ${age} ago; in this column since ${relativeAge(now - card.status_since)}`}>${age}</span>
+      <span class="kb-age" title=${`created ${age} ago; in this column since ${relativeAge(now - card.status_since)}${stale ? `: ${stalenessText(stale, card.status)}` : ""}`}>${age}</span>
     </div>
   </article>`;
 }

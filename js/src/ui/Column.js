@@ -2,7 +2,8 @@ import { html } from "./html.js";
 import { Card } from "./Card.js";
 import { CreateForm } from "./CreateForm.js";
 import { limitFor, PAGE_SIZE } from "./view-state.js";
-import { statusHelp, statusLabel } from "../state.js";
+import { statusHelp, statusLabel, wipFigure } from "../state.js";
+import { WipLimit } from "./WipLimit.js";
 import { statusClass } from "./status-style.js";
 import { selectionState } from "../selection.js";
 import { useActions, useFrame } from "./context.js";
@@ -10,13 +11,15 @@ import { useActions, useFrame } from "./context.js";
 /** One column: header (select-all, label, count, +), inline create, one cell per lane. */
 export function Column({ column }) {
   const actions = useActions();
-  const { grouped, lanes, now, selectedSet, selected, readOnly, view, board } = useFrame();
+  const { grouped, lanes, now, selectedSet, selected, readOnly, view, board, ageBands, wipLimits } = useFrame();
   const laneNames = grouped.lanes;
   const { status } = column;
   const allIds = [];
   for (const list of column.lanes.values()) for (const c of list) allIds.push(c.id);
   const sel = selectionState(selected, allIds);
   const label = statusLabel(status);
+  const wip = wipFigure(column.total, Object.hasOwn(wipLimits, status) ? wipLimits[status] : null, status);
+  const band = Object.hasOwn(ageBands, status) ? ageBands[status] : undefined;
   return html`<section
     class=${`kb-column ${statusClass(status)}`}
     data-column=${status}
@@ -36,11 +39,13 @@ export function Column({ column }) {
       />
       <span class="kb-dot" aria-hidden="true"></span>
       <h3 class="kb-col-title" title=${statusHelp(status)}>${label}</h3>
-      <span
+      ${wip ? html`<${WipLimit} status=${status} label=${label} wip=${wip} readOnly=${readOnly} />`
+      : html`<span
         class="kb-count"
         data-column-count
         title=${column.count === column.total ? `${column.total} cards` : `${column.count} of ${column.total} cards match the filters`}
-      >${column.count}</span>
+      >${column.count}</span>`}
+      ${!wip && !readOnly && status !== "archived" && status !== "done" && html`<${WipLimit} status=${status} label=${label} />`}
       ${!readOnly && status !== "archived" && html`<button
         type="button"
         class="kb-icon-btn kb-add"
@@ -69,6 +74,7 @@ export function Column({ column }) {
           now=${now}
           selected=${selectedSet.has(card.id)}
           readOnly=${readOnly}
+          band=${band}
         />`)}
         ${hidden > 0 && html`<button type="button" class="kb-more" data-show-more onClick=${() => actions.showMore(key)}>
           Show ${Math.min(hidden, PAGE_SIZE)} more (${hidden} hidden)

@@ -1,0 +1,113 @@
+"""Charts linked to a board: the kernel side of the two-way link, on a real board file and a
+real ``KanbanBoard``. The chart's messages from the page are played by setting the traits
+Altair's front end sets (``_vl_selections``, ``_params``)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from analytics_fixtures import stamp, write_history_board
+from kanban_widget import KanbanBoard, analytics
+from kanban_widget.store.errors import ValidationError
+
+
+@pytest.fixture
+def board(tmp_path):
+    widget = KanbanBoard(write_history_board(tmp_path / "kanban.db"), live=False)
+    yield widget
+    widget.close()
+
+
+def click(chart, *ids):
+    """What the chart's front end sends when these points are clicked (shift adds)."""
+    chart._vl_selections = {analytics._linked.PICK: {
+        "value": {"vlPoint": {"or": [{"task_id": i} for i in ids]}, "task_id": list(ids)},
+        "store": []}}
+
+
+def test_cycle_time_chart_plots_finished_tasks_that_ran(board):
+    records = analytics.chart_records(board, "cycle_time")
+    assert [r["task_id"] for r in records] == ["t_a", "t_c", "t_b"]       # by done time
+    assert [r["cycle_days"] for r in records] == [1.0, 1.25, 1.875]
+    assert records[0]["title"] == "Task t_a"
+    assert analytics.chart_records(board, "cycle_time", limit=1)[0]["task_id"] == "t_b"
+
+
+def test_aging_chart_colours_by_the_column_history(board):
+    records = analytics.chart_records(board, "aging", now=stamp(3))
+    assert [(r["task_id"], r["status"], r["band"]) for r in records] == [
+        ("t_e", "running", "thin history"), ("t_d", "blocked", "thin history")]
+    assert [r["age_days"] for r in records] == [2.5, round(36.5 / 24, 4)]
+    # Each point sits within its status's column.
+    assert abs(records[0]["x"] - 1) <= 0.3 and abs(records[1]["x"] - 2) <= 0.3
+
+
+def test_selecting_points_selects_the_cards(board):
+    chart = analytics.linked_chart(board, "cycle_time")
+    assert board.selected == []
+    click(chart, "t_a", "t_b")
+    assert board.selected == ["t_a", "t_b"]
+    click(chart)                                    # a double click clears the selection
+    assert board.selected == []
+
+
+def test_the_boards_selection_highlights_the_points(board):
+    board.selected = ["t_c"]
+    chart = analytics.linked_chart(board, "aging", now=stamp(3))
+    assert chart.params.board_selected == ["t_c"]
+    assert chart.spec["params"][1] == {"name": "board_selected", "value": ["t_c"]}
+    board.selected = ["t_e", "t_d"]
+    assert chart.params.board_selected == ["t_e", "t_d"]
+    assert chart._params["board_selected"] == ["t_e", "t_d"]    # what the front end gets
+    # The encodings test that param.
+    assert "indexof(board_selected, datum.task_id)" in str(chart.spec["encoding"]["size"])
+
+
+def test_a_rendering_view_gets_the_boards_selection_back(board):
+    chart = analytics.linked_chart(board)
+    board.selected = ["t_a"]
+
+    async def render():
+        # A view rendering reports the spec's value ([]) as the param's current one.
+        chart._params = {"board_selected": []}
+        assert chart.params.board_selected == []
+        await asyncio.sleep(0)
+
+    asyncio.run(render())
+    assert chart.params.board_selected == ["t_a"]
+
+
+def test_unlink_stops_both_directions(board):
+    chart = analytics.linked_chart(board)
+    chart.unlink()
+    click(chart, "t_a")
+    assert board.selected == []
+    board.selected = ["t_b"]
+    assert chart.params.board_selected == []
+
+
+def test_bad_linked_chart_arguments(board, tmp_path):
+    with pytest.raises(ValidationError, match="kind='pie'"):
+        analytics.linked_chart(board, "pie")
+    with pytest.raises(ValidationError, match="limit=0"):
+        analytics.linked_chart(board, limit=0)
+    with pytest.raises(TypeError, match="KanbanBoard"):
+        analytics.linked_chart(tmp_path / "kanban.db")
+
+
+@pytest.mark.parametrize("percentile, band", [(float("nan"), "thin history"), (0.0, "under p50"),
+                                              (49.9, "under p50"), (50.0, "p50–p85"),
+                                              (85.0, "p50–p85"), (85.1, "over p85")])
+def test_aging_bands(percentile, band):
+    assert analytics._linked._band(percentile) == band
+
+
+def test_a_board_can_forecast_its_selection(board):
+    # What ``KanbanBoard.forecast()`` will call: the board itself is a valid ``src``.
+    board.selected = ["t_d", "t_e", "t_a"]
+    frame = analytics.forecast_open(board, board.selected, window=3, now=stamp(3), seed=1)
+    # Open: t_d and t_e. Days drawn from {3, 2, 1}: two items in one day unless it drew 1.
+    assert frame.attrs["open_ids"] == ["t_d", "t_e"]
+    assert frame["days"].to_dict() == {50: 1, 70: 2, 85: 2, 95: 2}
