@@ -5,6 +5,7 @@ Altair's front end sets (``_vl_selections``, ``_params``)."""
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import pytest
 
@@ -75,8 +76,21 @@ def test_a_rendering_view_gets_the_boards_selection_back(board):
         assert chart.params.board_selected == []
         await asyncio.sleep(0)
 
-    asyncio.run(render())
+    # In a thread of its own: in a full run, Playwright's sync API keeps an event loop marked
+    # running on the main thread, where asyncio.run() refuses to start.
+    failures = []
+    thread = threading.Thread(target=lambda: _run_collecting(render(), failures))
+    thread.start()
+    thread.join()
+    assert failures == []
     assert chart.params.board_selected == ["t_a"]
+
+
+def _run_collecting(coro, failures):
+    try:
+        asyncio.run(coro)
+    except BaseException as exc:  # noqa: BLE001 - handed back to the test's thread
+        failures.append(exc)
 
 
 def test_unlink_stops_both_directions(board):

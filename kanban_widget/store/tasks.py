@@ -117,8 +117,11 @@ class Tasks:
                 "INSERT OR IGNORE INTO task_links (parent_id, child_id) VALUES (?, ?)",
                 [(p, task_id) for p in parent_ids],
             )
+            # Hermes' payload plus the priority, so a past board knows it (time travel): readers
+            # of Hermes' shape ignore a key they do not know.
             tx.event(task_id, "created", {
-                "assignee": assignee, "status": status, "parents": parent_ids, "tenant": tenant})
+                "assignee": assignee, "status": status, "parents": parent_ids, "tenant": tenant,
+                "priority": priority})
         return task_id
 
     @staticmethod

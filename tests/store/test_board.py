@@ -184,7 +184,7 @@ def test_blank_assignee_and_tenant_mean_none(fresh_store, how):
     assert (snapshot.assignees, snapshot.tenants) == ([], [])
     assert fresh_store.list_events(task_id)[-1].payload in (
         {"assignee": None}, {"fields": ["tenant"]},
-        {"assignee": None, "status": "ready", "parents": [], "tenant": None})
+        {"assignee": None, "status": "ready", "parents": [], "tenant": None, "priority": 0})
 
 
 def test_task_detail_has_links_comments_and_events(fresh_store, clock):

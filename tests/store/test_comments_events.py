@@ -70,7 +70,8 @@ def test_lifecycle_events_with_hermes_payloads(fresh_store, store_path, clock):
     fresh_store.unlink_tasks(other, parent)
     expires = claimed.claim_expires
     assert [(k, p) for _, k, p in raw_events(store_path, parent)] == [
-        ("created", {"assignee": "a", "status": "ready", "parents": [], "tenant": "acme"}),
+        ("created", {"assignee": "a", "status": "ready", "parents": [], "tenant": "acme",
+                     "priority": 0}),
         ("assigned", {"assignee": "b"}),
         ("edited", {"fields": ["title"]}),
         ("reprioritized", {"priority": 3}),
@@ -81,7 +82,8 @@ def test_lifecycle_events_with_hermes_payloads(fresh_store, store_path, clock):
         ("unlinked", {"parent": other, "child": parent}),
     ]
     assert [(k, p) for _, k, p in raw_events(store_path, child)] == [
-        ("created", {"assignee": None, "status": "todo", "parents": [parent], "tenant": None}),
+        ("created", {"assignee": None, "status": "todo", "parents": [parent], "tenant": None,
+                     "priority": 0}),
         ("promoted", None), ("blocked", {"reason": "why"}), ("unblocked", None), ("archived", None)]
     assert raw_events(store_path, other)[-1][1:] == ("status", {"status": "review"})
 

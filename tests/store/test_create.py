@@ -129,9 +129,10 @@ def test_created_event_payload(fresh_store, store_path):
     parent = fresh_store.create_task("p", tenant="acme")
     child = fresh_store.create_task("c", assignee="bob", parents=[parent], tenant="acme")
     assert raw_events(store_path, child) == [(child, "created", {
-        "assignee": "bob", "status": "todo", "parents": [parent], "tenant": "acme"})]
+        "assignee": "bob", "status": "todo", "parents": [parent], "tenant": "acme",
+        "priority": 0})]
     assert raw_events(store_path, parent)[0][2] == {
-        "assignee": None, "status": "ready", "parents": [], "tenant": "acme"}
+        "assignee": None, "status": "ready", "parents": [], "tenant": "acme", "priority": 0}
 
 
 def test_idempotency_key_returns_the_live_task(fresh_store, store_path):

@@ -171,7 +171,8 @@ def test_side_effects_have_their_own_events(fresh_store):
     fresh_store.link_tasks(other, child)              # linking an open parent demotes
     fresh_store.unlink_tasks(other, child)            # unlinking promotes
     assert [(e.kind, e.payload) for e in fresh_store.list_events(child)] == [
-        ("created", {"assignee": None, "status": "todo", "parents": [parent], "tenant": None}),
+        ("created", {"assignee": None, "status": "todo", "parents": [parent], "tenant": None,
+                     "priority": 0}),
         ("promoted", None),
         ("status", {"status": "todo"}),
         ("promoted", None),

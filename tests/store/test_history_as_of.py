@@ -8,6 +8,8 @@ recorded board back.
 
 from __future__ import annotations
 
+import sqlite3
+
 import datetime as dt
 import random
 
@@ -145,12 +147,25 @@ def test_fields_the_log_cannot_tell_are_flagged(fresh_store, clock):
     fresh_store.update_task(task, title="second title", priority=3)
     before = fresh_store.board(as_of=clock.now - 5).card(task)
     assert before["title"] == "second title"          # today's title: no edit logs the old one
-    assert before["current_values"] == ["priority", "title"]
+    assert before["priority"] == 2                      # our `created` event logs it
+    assert before["current_values"] == ["title"]
     after = fresh_store.board(as_of=clock.now).card(task)
     assert after["current_values"] == [] and after["priority"] == 3
     past = fresh_store.board(as_of=clock.now)
     assert past.from_log == FROM_LOG and "title" in past.current_fields
     assert "status" not in past.current_fields and past.as_of == past.now == int(clock.now)
+
+
+def test_a_priority_hermes_did_not_log_is_flagged(fresh_store, store_path, clock):
+    """Hermes' `created` payload has no priority: before the first change it is unknown."""
+    task = fresh_store.create_task("t", priority=2)
+    with sqlite3.connect(store_path) as conn:         # the payload as Hermes writes it
+        conn.execute("UPDATE task_events SET payload = json_remove(payload, '$.priority') "
+                     "WHERE kind = 'created'")
+    clock.advance(10)
+    fresh_store.update_task(task, priority=3)
+    before = fresh_store.board(as_of=clock.now - 5).card(task)
+    assert before["current_values"] == ["priority"] and before["priority"] == 3
 
 
 def test_a_board_opened_after_the_fact_follows_new_events(store_path, clock):
