@@ -203,3 +203,21 @@ def test_the_patch_stream_a_widget_would_forward(served):
         assert board.bytes_received > 0
     finally:
         board.close()
+
+
+def test_a_board_larger_than_a_megabyte_is_followed(tmp_path):
+    """The whole board is one message: websockets' default 1 MiB limit must not cut off a
+    board of a few thousand cards (it made the client reconnect forever)."""
+    path = tmp_path / "big.db"
+    with Store(path) as store, store.atomic():
+        for i in range(2500):
+            store.create_task(f"card {i}", body="words " * 100)
+    server = Server(["--db", str(path)])
+    board = RemoteBoard(server.url, server.token)
+    try:
+        assert board.wait_until(lambda b: b.status == "live", 120), board.error
+        assert len(board.cards) == 2500 and board.bytes_received > 2**20
+        assert board.attempts == 1
+    finally:
+        board.close()
+        server.stop()

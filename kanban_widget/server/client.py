@@ -37,6 +37,10 @@ __all__ = ["RemoteBoard", "RemoteError"]
 #: Longest wait between two reconnection attempts, in seconds.
 MAX_BACKOFF = 30.0
 FIRST_BACKOFF = 0.25
+#: Largest message taken from the server, in bytes: the whole board comes as one message
+#: (about 0.5 KB a card, so 256 MiB is room for hundreds of thousands of cards); websockets'
+#: own default, 1 MiB, stops at about 2,000 cards.
+MAX_MESSAGE = 256 * 2**20
 
 
 class RemoteBoard:
@@ -171,7 +175,7 @@ class RemoteBoard:
             self.attempts += 1
             try:
                 with connect(self._socket_url(), open_timeout=self._timeout,
-                             close_timeout=1) as sock:
+                             close_timeout=1, max_size=MAX_MESSAGE) as sock:
                     self._socket = sock
                     for text in sock:
                         self.bytes_received += len(text.encode("utf-8")) if isinstance(
@@ -182,6 +186,11 @@ class RemoteBoard:
                 if exc.rcvd is not None and exc.rcvd.code == 1008:
                     self._set_status("unauthorized", "the server refused the token; give the "
                                      "one `kanban-widget api` printed (no retry)")
+                    return
+                if exc.sent is not None and exc.sent.code == 1009:  # retrying cannot help
+                    self._set_status("failed", f"the board is larger than this client takes "
+                                     f"({MAX_MESSAGE // 2**20} MiB of JSON); follow one "
+                                     "tenant's board or archive old tasks")
                     return
                 if exc.rcvd is not None and 4000 <= exc.rcvd.code < 5000:  # a bad ?board=
                     self._set_status("failed", exc.rcvd.reason)
