@@ -4,8 +4,9 @@ One real server (uvicorn in a subprocess, loopback) serves a 10,000-task demo bo
 :class:`~kanban_widget.server.client.RemoteBoard` clients, spread over a few client processes
 (so the measuring side is not the bottleneck), follow it over ``WS /patches``. Agent processes
 then commit 20 changes a second for 30 seconds through the :class:`~kanban_widget.Store` (each
-change retitles one task, ``bench <run>-<seq>``, and sets its priority; each task at most once
-a run, so no two changes of one card can merge into one patch). Measured:
+change retitles one task, ``bench <run>-<seq>``; each task at most once a run, so no two
+changes of one card can merge into one patch; half of them, while they last, are cards in the
+page's DOM, see below). Measured:
 
 * convergence: once the writers stop, every client waits for the file's last event, then its
   cards are compared with the file's (read by the client process through the store, trimmed as
@@ -15,10 +16,11 @@ a run, so no two changes of one card can merge into one patch). Measured:
   clock), over every (client, change) pair;
 * bytes per change per client: JSON text each client received during the writing, divided by
   the changes (before the socket's permessage-deflate compression, so an upper bound);
-* the server process's CPU (% of one core over the writing) and peak RSS (psutil, sampled).
-
-Not measured: commit → a remote client's DOM (no browser page follows the server here; the
-widget does not take a URL yet).
+* the server process's CPU (% of one core over the writing) and peak RSS (psutil, sampled);
+* commit → the DOM of one real page: the built front end in headless Chromium (the static
+  harness page), fed the board and each patch by a RemoteBoard in this process as the widget
+  feeds its page (Playwright relays in place of the Jupyter comm), timed by a
+  MutationObserver on the cards, for the changes made to cards in its DOM.
 
     .venv/bin/python bench/bench_server.py              # 3 runs, writes bench/results/server.md
     .venv/bin/python bench/bench_server.py --runs 1 --seconds 10 --no-write   # a quick look
@@ -27,7 +29,10 @@ widget does not take a URL yet).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
+import queue
 import statistics
 import subprocess
 import sys
@@ -46,6 +51,7 @@ from kanban_widget import Store  # noqa: E402
 from kanban_widget.board import wire_card  # noqa: E402
 
 TITLE_PREFIX = "bench "
+CHROMIUM = os.environ.get("KANBAN_CHROMIUM", "/usr/bin/chromium")
 RESULTS = ROOT / "bench" / "results" / "server.md"
 
 
@@ -106,6 +112,75 @@ def client_process(url: str, token: str, clients: int, db: str) -> None:
     print(json.dumps({"clients": report, "board_bytes": board_bytes}), flush=True)
 
 
+# -- one real browser page following the server ---------------------------------------------
+
+#: Watches the page's cards: the first moment each "bench <change>" title is in the DOM.
+WATCH_JS = """() => {
+  window.__seen = {};
+  const root = document.querySelector('[data-kanban-root]');
+  const look = () => {
+    const now = Date.now();
+    for (const el of root.querySelectorAll('[data-task-id]')) {
+      const m = /bench (\\d+-\\d+)/.exec(el.textContent);
+      if (m && !(m[1] in window.__seen)) window.__seen[m[1]] = now;
+    }
+  };
+  new MutationObserver(look).observe(root, {childList: true, subtree: true, characterData: true});
+}"""
+
+#: The traits the page needs besides the board (their defaults).
+PAGE_TRAITS = {"search": "", "tenant": "", "assignee": "", "show_archived": False,
+               "lanes": False, "selected": [], "has_dispatcher": False, "read_only": True,
+               "error": "", "board_slug": "", "boards": []}
+
+
+class PageClient:
+    """The built front end in headless Chromium (the static harness page, as bench_render.py
+    loads it), following the server through a RemoteBoard in this process: its board and each
+    patch are handed to the page as the widget hands them over a comm (``_board`` trait, custom
+    message). Playwright is called from the main thread only (:meth:`pump`)."""
+
+    def __init__(self, url: str, token: str, browser, base: str):
+        from kanban_widget.server.client import RemoteBoard
+
+        self.inbox: "queue.Queue[dict]" = queue.Queue()
+        self.remote = RemoteBoard(url, token, on_message=self.inbox.put, timeout=300)
+        if not self.remote.wait_until(lambda b: b.status == "live", 600):
+            raise SystemExit(f"the page's client did not get the board: {self.remote.error}")
+        board = self.inbox.get()
+        payload = {k: v for k, v in board.items() if k not in ("type", "session")}
+        self.context = browser.new_context(viewport={"width": 1400, "height": 900})
+        self.page = self.context.new_page()
+        self.page.goto(f"{base}/tests/e2e/harness/index.html")
+        self.page.wait_for_function("() => window.__harnessLoaded === true")
+        self.page.evaluate("t => window.__boot({boards: [{bridge: true, traits: t}]})",
+                           {**PAGE_TRAITS, "_board": {**payload, "path": url}})
+        self.page.evaluate(WATCH_JS)
+
+    def shown_ids(self) -> list[str]:
+        """Ids of the cards in the page's DOM (each column's first cards)."""
+        return self.page.evaluate("() => [...new Set([...document.querySelectorAll("
+                                  "'[data-task-id]')].map(e => e.dataset.taskId))]")
+
+    def pump(self) -> None:
+        """Hand every patch received so far to the page."""
+        while True:
+            try:
+                message = self.inbox.get_nowait()
+            except queue.Empty:
+                return
+            if message["type"] == "patch":
+                self.page.evaluate("c => window.__boards[0].model.pyCustom(c)", message)
+
+    def seen(self) -> dict:
+        """``{change: Date.now() when its title was first in the DOM}``, in seconds."""
+        return {k: v / 1000 for k, v in self.page.evaluate("() => window.__seen").items()}
+
+    def close(self) -> None:
+        self.remote.close()
+        self.context.close()
+
+
 # -- the agent processes ----------------------------------------------------------------------
 
 
@@ -119,7 +194,7 @@ def agent_process(db: str, plan_file: str, rate: float, start_at: float) -> None
             delay = start_at + i / rate - time.time()
             if delay > 0:
                 time.sleep(delay)
-            store.update_task(task_id, title=f"{TITLE_PREFIX}{change}", priority=i % 5)
+            store.update_task(task_id, title=f"{TITLE_PREFIX}{change}")
             committed[change] = time.time()  # right after the commit returned
     print(json.dumps(committed), flush=True)
 
@@ -147,17 +222,56 @@ class ServerSampler(threading.Thread):
             self.peak_rss = max(self.peak_rss, self.process.memory_info().rss)
 
 
-def one_run(db: Path, run: int, args: argparse.Namespace) -> dict:
-    """Start a server and the clients, let the agents write, collect everything."""
-    from server_harness import Server
-
+def change_plan(db: Path, run: int, changes: int, in_page: list[str]) -> list[tuple]:
+    """``[(change, task id)]``: distinct tasks the clients show, every other one (while they
+    last) among the cards in the page's DOM, so the page sees about half the changes."""
     with Store(db, read_only=True) as store:
         shown = [c["id"] for c in store.board().cards]  # not archived: every client shows them
-    changes = int(args.rate * args.seconds)
     if changes > len(shown):
         raise SystemExit(f"{changes} changes need as many shown tasks; the board has {len(shown)}")
-    offset = (run * changes) % (len(shown) - changes + 1)
-    plan = [(f"{run}-{i}", shown[offset + i]) for i in range(changes)]
+    in_dom = set(in_page)
+    rest = [t for t in shown if t not in in_dom]
+    offset = (run * changes) % max(1, len(rest) - changes + 1)
+    others = iter(rest[offset:] + rest[:offset])
+    visible = iter(in_page)
+    ids = [next(visible, None) if i % 2 == 0 else None for i in range(changes)]
+    ids = [task_id or next(others) for task_id in ids]
+    return [(f"{run}-{i}", task_id) for i, task_id in enumerate(ids)]
+
+
+@contextlib.contextmanager
+def page_browser():
+    """Headless Debian Chromium (Playwright) and the URL of the repository's files (the
+    harness page and the built bundle), served from a thread of this process."""
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    from playwright.sync_api import sync_playwright
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, directory=str(ROOT), **kwargs)
+
+        def log_message(self, *args):  # no line per file served
+            pass
+
+    files = ThreadingHTTPServer(("127.0.0.1", 0), Quiet)  # listening once built
+    threading.Thread(target=files.serve_forever, daemon=True).start()
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+                "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            try:
+                yield browser, f"http://127.0.0.1:{files.server_address[1]}"
+            finally:
+                browser.close()
+    finally:
+        files.shutdown()
+        files.server_close()
+
+
+def one_run(db: Path, run: int, args: argparse.Namespace, browser=None, base: str = "") -> dict:
+    """Start a server and the clients, let the agents write, collect everything."""
+    from server_harness import Server
 
     server = Server(["--db", str(db)])
     sampler = ServerSampler(server.proc.pid)
@@ -169,12 +283,17 @@ def one_run(db: Path, run: int, args: argparse.Namespace) -> dict:
         [sys.executable, __file__, "--role", "client", "--url", server.url, "--token",
          server.token, "--clients", str(n), "--db", str(db)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) for n in per_process if n]
+    page, in_dom = None, {}
     try:
         for worker in workers:
             line = worker.stdout.readline()
             if not line or not json.loads(line).get("ready"):
                 raise SystemExit("a client process failed to start")
+        page = PageClient(server.url, server.token, browser, base) if browser else None
+        plan = change_plan(db, run, int(args.rate * args.seconds),
+                           page.shown_ids() if page else [])
         rss_following = sampler.process.memory_info().rss
+        rss_connecting, sampler.peak_rss = sampler.peak_rss, 0
         with tempfile.TemporaryDirectory() as tmp:
             start_at = time.time() + 1.0
             agents = []
@@ -187,14 +306,27 @@ def one_run(db: Path, run: int, args: argparse.Namespace) -> dict:
                      str(start_at + a / args.rate)], stdout=subprocess.PIPE, text=True))
             time.sleep(max(0.0, start_at - time.time()))  # CPU over the writing only
             cpu_before, wall_before = sampler.cpu_seconds(), time.time()
-            committed: dict = {}
-            for agent in agents:
-                out, _ = agent.communicate(timeout=args.seconds * 10 + 60)
-                committed.update(json.loads(out))
+            while any(agent.poll() is None for agent in agents):
+                if page:
+                    page.pump()
+                time.sleep(0.002)
             wall = time.time() - wall_before
             cpu = sampler.cpu_seconds() - cpu_before
+            rss_writing = sampler.peak_rss
+            committed: dict = {}
+            for agent in agents:
+                committed.update(json.loads(agent.communicate()[0]))
         with Store(db, read_only=True) as store:
             final_cursor = store.board().cursor
+        if page:
+            deadline = time.monotonic() + 120
+            while page.remote.cursor < final_cursor and time.monotonic() < deadline:
+                page.pump()
+                time.sleep(0.01)
+            page.pump()
+            page.page.wait_for_timeout(200)
+            in_dom = page.seen()
+            in_page = set(page.shown_ids())
         reports, board_bytes = [], []
         for worker in workers:
             worker.stdin.write(f"{final_cursor}\n")
@@ -206,11 +338,14 @@ def one_run(db: Path, run: int, args: argparse.Namespace) -> dict:
             board_bytes.append(result["board_bytes"])
     finally:
         sampler.stopped.set()
+        if page:
+            page.close()
         for worker in workers:
             if worker.poll() is None:
                 worker.kill()
         server.stop()
 
+    dom = sorted((in_dom[c] - t) * 1000 for c, t in committed.items() if c in in_dom)
     latencies = [(seen[c] - t) * 1000 for r in reports for c, t in committed.items()
                  for seen in [r["received"]] if c in seen]
     quantiles = statistics.quantiles(latencies, n=100)
@@ -228,7 +363,12 @@ def one_run(db: Path, run: int, args: argparse.Namespace) -> dict:
         "board_bytes": statistics.median(board_bytes),
         "cpu": 100 * cpu / wall,
         "rss_following": rss_following / 2**20,
-        "rss_peak": sampler.peak_rss / 2**20,
+        "rss_connecting": rss_connecting / 2**20,
+        "rss_peak": rss_writing / 2**20,
+        "dom_changes": len(dom),
+        "dom_planned": sum(1 for _c, task_id in plan if task_id in in_page) if page else 0,
+        "dom_p50": statistics.median(dom) if dom else float("nan"),
+        "dom_p95": statistics.quantiles(dom, n=100)[94] if len(dom) > 1 else float("nan"),
     }
 
 
@@ -245,8 +385,11 @@ COLUMNS = [  # key, heading, format
     ("p95", "p95 commit→client", "{:.0f} ms"),
     ("max", "max", "{:.0f} ms"),
     ("bytes_per_change", "bytes/change/client", "{:,.0f}"),
+    ("dom_p50", "p50 commit→page DOM", "{:.0f} ms"),
+    ("dom_p95", "p95 commit→page DOM", "{:.0f} ms"),
     ("cpu", "server CPU", "{:.0f} %"),
-    ("rss_peak", "server RSS peak", "{:.0f} MiB"),
+    ("rss_peak", "server RSS peak, writing", "{:.0f} MiB"),
+    ("rss_connecting", "server RSS peak, connecting", "{:.0f} MiB"),
 ]
 
 
@@ -261,6 +404,16 @@ def table(runs: list[dict]) -> list[str]:
     return lines
 
 
+PAGE_TEXT = (
+    "Latency to the page DOM: one more follower, the built front end in headless Chromium "
+    "(the static harness page of bench_render.py), fed by a RemoteBoard in the bench process "
+    "exactly as the widget feeds its page (the board as the `_board` trait, each patch as a "
+    "custom message, relayed by Playwright in place of the Jupyter comm); the page's "
+    "`Date.now()` when a MutationObserver first sees the new title in a card, minus the "
+    "commit; about half the changes go to cards in the page's DOM (each column shows its first "
+    "50), and only those count. `KanbanBoard` itself does not take a URL yet.")
+
+
 def report(runs: list[dict], args: argparse.Namespace, info: dict, tasks: int) -> str:
     first = runs[0]
     return "\n".join([
@@ -273,10 +426,10 @@ def report(runs: list[dict], args: argparse.Namespace, info: dict, tasks: int) -
         f"One server (uvicorn subprocess on 127.0.0.1) over a {tasks:,}-task demo board; "
         f"{first['clients']} `RemoteBoard` clients in {args.client_procs} processes following "
         f"`WS /patches`; {args.agents} agent processes committing {args.rate:g} changes/s for "
-        f"{args.seconds:g} s through the `Store` (each change retitles one task and sets its "
-        "priority; each task once a run). Latency: the client's wall clock when the patch is "
-        "applied minus the writer's right after its commit (same machine, same clock), over "
-        "every (client, change) pair. Bytes: the JSON text a client received during the "
+        f"{args.seconds:g} s through the `Store` (each change retitles one task; each task "
+        "once a run). Latency to a client: the client's wall clock when the patch is applied "
+        "minus the writer's right after its commit (same machine, same clock), over every "
+        "(client, change) pair. " + PAGE_TEXT + " Bytes: the JSON text a client received during the "
         "writing ÷ the changes, before permessage-deflate. Server CPU: its CPU time over the "
         "writing ÷ the wall time (% of one core). Converged: after the writers stopped, the "
         "client reached the file's last event and its cards equal the file's, all fields.",
@@ -285,12 +438,13 @@ def report(runs: list[dict], args: argparse.Namespace, info: dict, tasks: int) -
         "",
         f"Each client first received the whole board: {first['board_bytes'] / 2**20:.1f} MiB "
         f"of JSON. Server RSS with all clients connected, before the writing: "
-        f"{statistics.median(r['rss_following'] for r in runs):.0f} MiB (median).",
+        f"{statistics.median(r['rss_following'] for r in runs):.0f} MiB (median). The page "
+        f"saw {statistics.median(r['dom_changes'] for r in runs):.0f} of the "
+        f"{statistics.median(r['dom_planned'] for r in runs):.0f} changes made to cards in "
+        "its DOM (median).",
         "",
         "Targets (issue #18): every client converges (0 lost), ≤ 2 KB per change per client, "
-        "commit → remote client DOM p50 ≤ 30 ms. **Not measured here: the DOM part** (no "
-        "browser page follows a remote board yet, `KanbanBoard` does not take a URL); the "
-        "latency above stops at the client's Python object.",
+        "commit → remote client DOM p50 ≤ 30 ms.",
         "",
         f"Run: `.venv/bin/python bench/bench_server.py` ({len(runs)} runs, median; about "
         f"{len(runs) * 1.5:.0f} minutes).",
@@ -331,12 +485,13 @@ def main() -> None:
         print(f"building a {args.tasks:,}-task demo board ...", flush=True)
         build_demo(db, tasks=args.tasks)
         runs = []
-        for run in range(args.runs):
-            print(f"run {run + 1}/{args.runs}: {args.clients} clients, {args.rate:g} changes/s "
-                  f"for {args.seconds:g} s ...", flush=True)
-            runs.append(one_run(db, run, args))
-            print("  " + ", ".join(f"{h} {f.format(runs[-1][k])}" for k, h, f in COLUMNS),
-                  flush=True)
+        with page_browser() as (browser, base):
+            for run in range(args.runs):
+                print(f"run {run + 1}/{args.runs}: {args.clients} clients, {args.rate:g} "
+                      f"changes/s for {args.seconds:g} s ...", flush=True)
+                runs.append(one_run(db, run, args, browser, base))
+                print("  " + ", ".join(f"{h} {f.format(runs[-1][k])}" for k, h, f in COLUMNS),
+                      flush=True)
     text = report(runs, args, info, args.tasks)
     print(text)
     if not args.no_write:
