@@ -221,3 +221,30 @@ def test_a_board_larger_than_a_megabyte_is_followed(tmp_path):
     finally:
         board.close()
         server.stop()
+
+
+def test_on_status_reports_offline_and_back(tmp_path):
+    """What a widget's banner would show: live, offline while the server is down, live again
+    (with the change made meanwhile), each reported once."""
+    path = tmp_path / "kanban.db"
+    with Store(path) as store:
+        store.create_task("Before")
+    statuses: list = []
+    servers = [Server(["--db", str(path)])]
+    board = RemoteBoard(servers[0].url, servers[0].token, max_backoff=0.5,
+                        on_status=lambda status, error: statuses.append((status, error)))
+    try:
+        for step in ("down", "up"):
+            want = "live" if step == "down" else "offline"
+            assert board.wait_until(lambda b: b.status == want)
+            if step == "down":
+                servers[0].stop()
+            else:
+                cli(path, "create", "While down")
+                servers[0] = Server(["--db", str(path)], port=servers[0].port)
+        assert board.wait_until(lambda b: "While down" in b.titles())
+        assert [status for status, _error in statuses] == ["live", "offline", "live"]
+        assert "127.0.0.1" in statuses[1][1] and statuses[2][1] == ""
+    finally:
+        board.close()
+        servers[0].stop()

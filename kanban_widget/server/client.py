@@ -50,7 +50,8 @@ class RemoteBoard:
     server's boards (``?board=``). ``on_change(board)`` is called from the following thread
     after each change applied; ``on_message(message)`` with each ``board`` or ``patch``
     message applied, as the server sent it (what a widget forwards to its page: a ``board``
-    replaces the page's board, a ``patch`` is applied to it). ``bytes_received`` counts the
+    replaces the page's board, a ``patch`` is applied to it); ``on_status(status, error)``
+    whenever ``status`` changes (what a widget shows in its banner). ``bytes_received`` counts the
     JSON text of the messages (before the socket's compression). ``status``:
     ``"connecting"``, ``"live"``, ``"offline"`` (retrying), ``"unauthorized"`` or ``"failed"``
     (a bad board; both stop following); ``error`` says why when not live.
@@ -60,6 +61,7 @@ class RemoteBoard:
                  include_archived: bool = False,
                  on_change: Optional[Callable[["RemoteBoard"], None]] = None,
                  on_message: Optional[Callable[[dict], None]] = None,
+                 on_status: Optional[Callable[[str, str], None]] = None,
                  max_backoff: float = MAX_BACKOFF, timeout: float = 30.0):
         self.url = api_root(url)
         parts = urllib.parse.urlsplit(self.url)
@@ -70,6 +72,7 @@ class RemoteBoard:
         self._include_archived = include_archived
         self._on_change = on_change
         self._on_message = on_message
+        self._on_status = on_status
         self.bytes_received = 0
         self._max_backoff = max_backoff
         self._timeout = timeout
@@ -209,11 +212,23 @@ class RemoteBoard:
 
     def _set_status(self, status: str, error: str) -> None:
         with self._lock:
+            changed = status != self.status
             self.status, self.error = status, error
             self._lock.notify_all()
+        if changed and self._on_status is not None:
+            self._on_status(status, error)
 
     def _apply(self, message: dict) -> None:
         kind = message.get("type")
+        if kind == "error":  # following failed on the server ("" once it works again)
+            with self._lock:
+                self.error = message["message"]
+                self._lock.notify_all()
+            if self._on_status is not None:
+                self._on_status(self.status, message["message"])
+            return
+        if kind not in ("board", "patch"):
+            return  # a later server's message this client does not know
         with self._lock:
             if kind == "board":
                 self.cards = {card["id"]: card for card in message["cards"]}
@@ -221,7 +236,7 @@ class RemoteBoard:
                 self.tenants, self.assignees = message["tenants"], message["assignees"]
                 self.rev, self.cursor = message["rev"], message["cursor"]
                 self.session = message["session"]
-            elif kind == "patch":
+            else:
                 if message["rev"] <= self.rev:
                     return  # already applied
                 for card in message["upserts"]:
@@ -233,14 +248,11 @@ class RemoteBoard:
                 self.tenants = message.get("tenants", self.tenants)
                 self.assignees = message.get("assignees", self.assignees)
                 self.rev, self.cursor = message["rev"], message["cursor"]
-            elif kind == "error":
-                self.error = message["message"]
-                self._lock.notify_all()
-                return
-            else:
-                return
+            came_back = self.status != "live"
             self.status, self.error = "live", ""
             self._lock.notify_all()
+        if came_back and self._on_status is not None:
+            self._on_status("live", "")
         if self._on_message is not None:
             self._on_message(message)
         if self._on_change is not None:
