@@ -65,6 +65,7 @@ def test_reads_equal_the_local_store(served, remote):
             (t.id, t.title, t.status) for t in theirs.parents]
         assert remote.get_task(child.id) == store.get_task(child.id)
         assert remote.get_task("t_nope") is None
+        assert remote.boards() == ([], None)  # a server of one file: no switcher
         card = remote.cards([child.id, "t_nope"])[0]
         assert card["body_truncated"] and len(card["body"]) == 500  # the wire card
 

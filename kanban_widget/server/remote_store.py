@@ -178,6 +178,13 @@ class RemoteStore:
                 break
         return events
 
+    def boards(self) -> tuple[list[dict], Optional[str]]:
+        """The server's boards (``[{slug, name, current, description, created_at}]``, what a
+        board switcher offers) and its default slug; ``([], None)`` for a server of one file
+        (``GET /boards``)."""
+        data = self._call("GET", "/boards")
+        return data["boards"], data["current"]
+
     # -- writes ----------------------------------------------------------------------------------
 
     def create_task(self, title: str, *, body: Optional[str] = None,
