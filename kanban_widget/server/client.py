@@ -24,25 +24,23 @@ from __future__ import annotations
 import json
 import random
 import threading
-import urllib.error
 import urllib.parse
-import urllib.request
 from typing import Any, Callable, Optional
 
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 from websockets.sync.client import connect
 
+from .transport import ApiTransport, RemoteError, api_root, quoted
+
+__all__ = ["RemoteBoard", "RemoteError"]
+
 #: Longest wait between two reconnection attempts, in seconds.
 MAX_BACKOFF = 30.0
 FIRST_BACKOFF = 0.25
-
-
-class RemoteError(Exception):
-    """The server refused a request: its HTTP ``status``, ``code`` and ``message``."""
-
-    def __init__(self, status: int, code: str, message: str):
-        super().__init__(f"{message} ({code}, HTTP {status})")
-        self.status, self.code, self.message = status, code, message
+#: Largest message taken from the server, in bytes: the whole board comes as one message
+#: (about 0.5 KB a card, so 256 MiB is room for hundreds of thousands of cards); websockets'
+#: own default, 1 MiB, stops at about 2,000 cards.
+MAX_MESSAGE = 256 * 2**20
 
 
 class RemoteBoard:
@@ -50,27 +48,35 @@ class RemoteBoard:
 
     ``url`` is the API root (``http://host:port/api/plugins/kanban``); ``board`` one of the
     server's boards (``?board=``). ``on_change(board)`` is called from the following thread
-    after each change applied. ``status``: ``"connecting"``, ``"live"``, ``"offline"``
-    (retrying), ``"unauthorized"`` or ``"failed"`` (a bad board; both stop following); ``error`` says why when not live.
+    after each change applied; ``on_message(message)`` with each ``board`` or ``patch``
+    message applied, as the server sent it (what a widget forwards to its page: a ``board``
+    replaces the page's board, a ``patch`` is applied to it); ``on_status(status, error)``
+    whenever ``status`` changes (what a widget shows in its banner). ``bytes_received`` counts the
+    JSON text of the messages (before the socket's compression). ``status``:
+    ``"connecting"``, ``"live"``, ``"offline"`` (retrying), ``"unauthorized"`` or ``"failed"``
+    (a bad board; both stop following); ``error`` says why when not live.
     """
 
     def __init__(self, url: str, token: str, *, board: Optional[str] = None,
                  include_archived: bool = False,
                  on_change: Optional[Callable[["RemoteBoard"], None]] = None,
+                 on_message: Optional[Callable[[dict], None]] = None,
+                 on_status: Optional[Callable[[str, str], None]] = None,
                  max_backoff: float = MAX_BACKOFF, timeout: float = 30.0):
-        parts = urllib.parse.urlsplit(url.rstrip("/"))
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError(f"{url!r} is not an http(s) URL of a kanban-widget API, like "
-                             "http://127.0.0.1:9120/api/plugins/kanban")
-        self.url = url.rstrip("/")
+        self.url = api_root(url)
+        parts = urllib.parse.urlsplit(self.url)
         self._ws_url = urllib.parse.urlunsplit(
             ("wss" if parts.scheme == "https" else "ws", parts.netloc, parts.path, "", ""))
         self._token = token
         self._board = board
         self._include_archived = include_archived
         self._on_change = on_change
+        self._on_message = on_message
+        self._on_status = on_status
+        self.bytes_received = 0
         self._max_backoff = max_backoff
         self._timeout = timeout
+        self._api = ApiTransport(self.url, token, board=board, timeout=timeout)
         self._lock = threading.Condition()
         self._stop = threading.Event()
         self.status = "connecting"
@@ -106,22 +112,7 @@ class RemoteBoard:
     def request(self, method: str, path: str, body: Any = None,
                 params: Optional[dict] = None) -> dict:
         """One API call; the JSON answer, or RemoteError."""
-        query = dict(params or {})
-        if self._board is not None:
-            query["board"] = self._board
-        url = self.url + path + ("?" + urllib.parse.urlencode(query) if query else "")
-        data = None if body is None else json.dumps(body).encode("utf-8")
-        req = urllib.request.Request(url, data=data, method=method, headers={
-            "Authorization": f"Bearer {self._token}", "Content-Type": "application/json"})
-        try:
-            with urllib.request.urlopen(req, timeout=self._timeout) as response:
-                return json.loads(response.read().decode("utf-8"))
-        except urllib.error.HTTPError as exc:
-            try:
-                error = json.loads(exc.read().decode("utf-8"))
-                raise RemoteError(exc.code, error["error"], error["message"]) from None
-            except (ValueError, KeyError, TypeError):
-                raise RemoteError(exc.code, "HTTPError", str(exc.reason)) from None
+        return self._api.call(method, path, body, params)
 
     def create_task(self, title: str, **fields: Any) -> dict:
         """``POST /tasks``; the new task."""
@@ -135,16 +126,16 @@ class RemoteBoard:
             body["block_reason"] = reason
         if result is not None:
             body["result"] = result
-        return self.request("PATCH", f"/tasks/{urllib.parse.quote(task_id, safe='')}",
+        return self.request("PATCH", f"/tasks/{quoted(task_id)}",
                             body)["task"]
 
     def update_task(self, task_id: str, **fields: Any) -> dict:
         """``PATCH /tasks/{id}`` with edits (title, body, assignee, tenant, priority)."""
-        return self.request("PATCH", f"/tasks/{urllib.parse.quote(task_id, safe='')}",
+        return self.request("PATCH", f"/tasks/{quoted(task_id)}",
                             fields)["task"]
 
     def add_comment(self, task_id: str, author: str, body: str) -> int:
-        return self.request("POST", f"/tasks/{urllib.parse.quote(task_id, safe='')}/comments",
+        return self.request("POST", f"/tasks/{quoted(task_id)}/comments",
                             {"body": body, "author": author})["id"]
 
     def link_tasks(self, parent_id: str, child_id: str) -> bool:
@@ -156,7 +147,7 @@ class RemoteBoard:
                                                         "child_id": child_id})["ok"]
 
     def task_detail(self, task_id: str) -> dict:
-        return self.request("GET", f"/tasks/{urllib.parse.quote(task_id, safe='')}")
+        return self.request("GET", f"/tasks/{quoted(task_id)}")
 
     # -- following -------------------------------------------------------------------------------
 
@@ -187,15 +178,22 @@ class RemoteBoard:
             self.attempts += 1
             try:
                 with connect(self._socket_url(), open_timeout=self._timeout,
-                             close_timeout=1) as sock:
+                             close_timeout=1, max_size=MAX_MESSAGE) as sock:
                     self._socket = sock
                     for text in sock:
+                        self.bytes_received += len(text.encode("utf-8")) if isinstance(
+                            text, str) else len(text)
                         self._apply(json.loads(text))
                         backoff = FIRST_BACKOFF  # it works again: start the next wait short
             except ConnectionClosed as exc:
                 if exc.rcvd is not None and exc.rcvd.code == 1008:
                     self._set_status("unauthorized", "the server refused the token; give the "
                                      "one `kanban-widget api` printed (no retry)")
+                    return
+                if exc.sent is not None and exc.sent.code == 1009:  # retrying cannot help
+                    self._set_status("failed", f"the board is larger than this client takes "
+                                     f"({MAX_MESSAGE // 2**20} MiB of JSON); follow one "
+                                     "tenant's board or archive old tasks")
                     return
                 if exc.rcvd is not None and 4000 <= exc.rcvd.code < 5000:  # a bad ?board=
                     self._set_status("failed", exc.rcvd.reason)
@@ -214,11 +212,23 @@ class RemoteBoard:
 
     def _set_status(self, status: str, error: str) -> None:
         with self._lock:
+            changed = status != self.status
             self.status, self.error = status, error
             self._lock.notify_all()
+        if changed and self._on_status is not None:
+            self._on_status(status, error)
 
     def _apply(self, message: dict) -> None:
         kind = message.get("type")
+        if kind == "error":  # following failed on the server ("" once it works again)
+            with self._lock:
+                self.error = message["message"]
+                self._lock.notify_all()
+            if self._on_status is not None:
+                self._on_status(self.status, message["message"])
+            return
+        if kind not in ("board", "patch"):
+            return  # a later server's message this client does not know
         with self._lock:
             if kind == "board":
                 self.cards = {card["id"]: card for card in message["cards"]}
@@ -226,7 +236,7 @@ class RemoteBoard:
                 self.tenants, self.assignees = message["tenants"], message["assignees"]
                 self.rev, self.cursor = message["rev"], message["cursor"]
                 self.session = message["session"]
-            elif kind == "patch":
+            else:
                 if message["rev"] <= self.rev:
                     return  # already applied
                 for card in message["upserts"]:
@@ -238,13 +248,12 @@ class RemoteBoard:
                 self.tenants = message.get("tenants", self.tenants)
                 self.assignees = message.get("assignees", self.assignees)
                 self.rev, self.cursor = message["rev"], message["cursor"]
-            elif kind == "error":
-                self.error = message["message"]
-                self._lock.notify_all()
-                return
-            else:
-                return
+            came_back = self.status != "live"
             self.status, self.error = "live", ""
             self._lock.notify_all()
+        if came_back and self._on_status is not None:
+            self._on_status("live", "")
+        if self._on_message is not None:
+            self._on_message(message)
         if self._on_change is not None:
             self._on_change(self)

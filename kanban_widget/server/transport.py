@@ -1,0 +1,69 @@
+"""One HTTP call to a ``kanban-widget api`` server, with the token: what :class:`RemoteBoard`
+and :class:`RemoteStore` share.
+
+Standard library only (``urllib``), so a notebook that follows a remote board needs nothing
+installed beyond ``websockets`` for the live socket.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+from typing import Any, Optional
+
+
+class RemoteError(Exception):
+    """The server refused a request: its HTTP ``status``, ``code`` and ``message``."""
+
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(f"{message} ({code}, HTTP {status})")
+        self.status, self.code, self.message = status, code, message
+
+
+def api_root(url: str) -> str:
+    """``url`` without its trailing slash, or ValueError when it is not an http(s) URL."""
+    parts = urllib.parse.urlsplit(url.rstrip("/"))
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"{url!r} is not an http(s) URL of a kanban-widget API, like "
+                         "http://127.0.0.1:9120/api/plugins/kanban")
+    return url.rstrip("/")
+
+
+class ApiTransport:
+    """Calls to one API root (``http://host:port/api/plugins/kanban``) with a bearer token,
+    on one of the server's boards when ``board`` is given (``?board=``)."""
+
+    def __init__(self, url: str, token: str, *, board: Optional[str] = None,
+                 timeout: float = 30.0):
+        self.url = api_root(url)
+        self.board = board
+        self.timeout = timeout
+        self._token = token
+
+    def call(self, method: str, path: str, body: Any = None,
+             params: Optional[dict] = None) -> dict:
+        """One API call; the JSON answer. A refusal raises :class:`RemoteError`; a server
+        that cannot be reached, ``urllib.error.URLError`` (an ``OSError``)."""
+        query = dict(params or {})
+        if self.board is not None:
+            query["board"] = self.board
+        url = self.url + path + ("?" + urllib.parse.urlencode(query) if query else "")
+        data = None if body is None else json.dumps(body).encode("utf-8")
+        request = urllib.request.Request(url, data=data, method=method, headers={
+            "Authorization": f"Bearer {self._token}", "Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                return json.loads(response.read().decode("utf-8"))
+        except urllib.error.HTTPError as exc:
+            try:
+                error = json.loads(exc.read().decode("utf-8"))
+                raise RemoteError(exc.code, error["error"], error["message"]) from None
+            except (ValueError, KeyError, TypeError):
+                raise RemoteError(exc.code, "HTTPError", str(exc.reason)) from None
+
+
+def quoted(task_id: str) -> str:
+    """A task id as one path segment."""
+    return urllib.parse.quote(task_id, safe="")
