@@ -125,3 +125,33 @@ def test_a_board_can_forecast_its_selection(board):
     # Open: t_d and t_e. Days drawn from {3, 2, 1}: two items in one day unless it drew 1.
     assert frame.attrs["open_ids"] == ["t_d", "t_e"]
     assert frame["days"].to_dict() == {50: 1, 70: 2, 85: 2, 95: 2}
+
+
+def pick_day(chart, *days):
+    """What the chart's front end sends when a day is clicked (Vega gives epoch ms)."""
+    chart._vl_selections = {analytics._linked.DAY: {
+        "value": {"vlPoint": {"or": [{"day": d} for d in days]}, "day": list(days)},
+        "store": []}}
+
+
+def test_the_cumulative_flow_chart_picks_the_boards_time(board):
+    records = analytics.chart_records(board, "cumulative_flow")
+    day_end = stamp(1)                                      # the end of the first day
+    first = {r["status"]: r["tasks"] for r in records if r["day"] == day_end.isoformat()}
+    expected = analytics.cumulative_flow(board.path).loc[day_end]
+    assert first == {status: int(n) for status, n in expected.items()}
+
+    chart = analytics.linked_chart(board, "cumulative_flow")
+    assert chart.params.board_time is None                  # live: no rule drawn
+    pick_day(chart, int(day_end.timestamp()) * 1000)
+    assert board.time == int(day_end.timestamp())           # the board as it was then
+    assert chart.params.board_time == "2026-01-06T00:00:00Z"
+    pick_day(chart, day_end.isoformat())                    # an unparsed date: the same day
+    assert board.time == int(day_end.timestamp())
+    pick_day(chart)                                         # double click: back to live
+    assert board.time is None and chart.params.board_time is None
+    board.time = int(stamp(2).timestamp())                  # set elsewhere: the rule follows
+    assert chart.params.board_time == "2026-01-07T00:00:00Z"
+    chart.unlink()
+    pick_day(chart, int(day_end.timestamp()) * 1000)
+    assert board.time == int(stamp(2).timestamp())

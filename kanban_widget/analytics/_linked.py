@@ -10,6 +10,10 @@ The link is two traitlets observers in the kernel, so it works wherever both wid
   ``board_selected`` param, which the chart's encodings test to draw those points larger,
   opaque and outlined.
 
+The cumulative flow chart links to the board's ``time`` instead (time travel): clicking a
+day shows the board as it was at that day's end, a double click goes back to live, and a rule
+marks the moment the board shows, wherever it was set from.
+
 A chart is a snapshot of the board when it was made: make it again to see newer work.
 """
 
@@ -19,15 +23,18 @@ import asyncio
 from typing import Optional
 
 import numpy as np
+import pandas as pd
 
 from ..store.errors import ValidationError
-from ._flow import WIP_STATUSES, aging_wip, done_and_cycle
+from ._flow import WIP_STATUSES, aging_wip, cumulative_flow, done_and_cycle
 from ._source import open_board
 
 #: The kinds of linked chart ``linked_chart`` draws.
-KINDS = ("cycle_time", "aging")
+KINDS = ("cycle_time", "aging", "cumulative_flow")
 #: The name of the chart's point selection and of the param holding the board's selection.
 PICK, BOARD_SELECTED = "pick", "board_selected"
+#: The cumulative flow chart's day selection and the param holding the board's time.
+DAY, BOARD_TIME = "day", "board_time"
 #: Points drawn at most: Vega renders tens of thousands of points slowly in a browser.
 DEFAULT_LIMIT = 5000
 #: Colours of the aging bands (against the column's own history, see ``spell_percentiles``).
@@ -44,7 +51,9 @@ def linked_chart(board, kind: str = "cycle_time", *, now=None, limit: int = DEFA
     the ``limit`` most recently finished tasks. ``kind="aging"``: aging work in progress, one
     column per status (ready, running, blocked, review), one point per card at its age in
     days, coloured by its age against the column's history (``aging_wip``'s ``percentile``:
-    under p50, p50–p85, over p85, or thin history).
+    under p50, p50–p85, over p85, or thin history). ``kind="cumulative_flow"``: the daily
+    cumulative flow, linked to the board's ``time`` rather than its selection: click a day to
+    see the board as it was at that day's end (UTC midnight), double-click to go back to live.
 
     Click a point to select its card on the board (shift-click adds, double-click clears);
     cards selected on the board are drawn larger and outlined. Returns an
@@ -70,8 +79,8 @@ def linked_chart(board, kind: str = "cycle_time", *, now=None, limit: int = DEFA
         raise TypeError(f"linked_chart needs a KanbanBoard, got {type(board).__name__}")
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
         raise ValidationError(f"limit={limit!r} must be a whole number of at least 1")
-    records = (_cycle_records(board, limit, tenant, assignee) if kind == "cycle_time"
-               else _aging_records(board, now, limit, tenant, assignee))
+    records = chart_records(board, kind, now=now, limit=limit, tenant=tenant,
+                            assignee=assignee)
     if renderer not in ("svg", "canvas"):
         raise ValidationError(f"renderer={renderer!r}: pick 'svg' or 'canvas'")
     if offline:
@@ -80,6 +89,11 @@ def linked_chart(board, kind: str = "cycle_time", *, now=None, limit: int = DEFA
         except ImportError as exc:
             raise ImportError("offline=True needs vl-convert-python: pip install "
                               "vl-convert-python") from exc
+    if kind == "cumulative_flow":
+        chart = alt.JupyterChart(_flow_spec(alt, records, _iso_time(board.time)),
+                                 embed_options={"renderer": renderer, "actions": False})
+        _link_time(chart, board)
+        return chart
     chart = alt.JupyterChart(_spec(alt, kind, records, list(board.selected)),
                              embed_options={"renderer": renderer, "actions": False})
     _link(chart, board)
@@ -90,6 +104,8 @@ def chart_records(board, kind: str = "cycle_time", **options) -> list:
     """The rows ``linked_chart`` plots (a list of dicts with ``task_id``), for tests and for
     drawing your own chart. ``options`` as for ``linked_chart``."""
     limit = options.pop("limit", DEFAULT_LIMIT)
+    if kind == "cumulative_flow":
+        return _flow_records(board, options.get("tenant"), options.get("assignee"))
     if kind == "cycle_time":
         return _cycle_records(board, limit, options.get("tenant"), options.get("assignee"))
     return _aging_records(board, options.get("now"), limit, options.get("tenant"),
@@ -129,6 +145,78 @@ def _aging_records(board, now, limit, tenant, assignee) -> list:
              "percentile": None if np.isnan(p) else round(float(p), 1), "band": _band(p)}
             for task, title, status, j, d, p in zip(
                 data.index, data["title"], data["status"], jitter, days, data["percentile"])]
+
+
+def _flow_records(board, tenant, assignee) -> list:
+    """One row per day end and status (long form, as Altair stacks it)."""
+    flow = cumulative_flow(board, "D", tenant=tenant, assignee=assignee)
+    return [{"day": end.isoformat(), "status": status, "tasks": int(count)}
+            for end, row in zip(flow.index, flow.to_numpy())
+            for status, count in zip(flow.columns, row)]
+
+
+def _iso_time(seconds) -> Optional[str]:
+    if seconds is None:
+        return None
+    return np.datetime64(int(seconds), "s").astype("datetime64[s]").item().isoformat() + "Z"
+
+
+def _flow_spec(alt, records: list, board_time: Optional[str]):
+    day = alt.selection_point(name=DAY, fields=["day"], on="click", nearest=True,
+                              clear="dblclick")
+    shown = alt.param(name=BOARD_TIME, value=board_time)
+    base = alt.Chart(alt.Data(values=records))
+    area = base.mark_area().encode(
+        x=alt.X("day:T", title="day end (UTC)"),
+        y=alt.Y("tasks:Q", stack=True, title="tasks"),
+        color=alt.Color("status:N", sort=None, title="status"),
+        tooltip=["day:T", "status:N", "tasks:Q"],
+    ).add_params(day)
+    # The moment the board shows (its `time`); nothing while it is live.
+    rule = alt.Chart(alt.Data(values=[{}])).mark_rule(color="#000000", strokeWidth=2).encode(
+        x=alt.X("t:T")).transform_calculate(t=f"{BOARD_TIME}").transform_filter(
+        f"{BOARD_TIME} != null")
+    return alt.layer(area, rule).add_params(shown).properties(
+        width=520, height=280,
+        title="Cumulative flow (click a day to see the board then, double-click for live)")
+
+
+def _link_time(chart, board) -> None:
+    """Day picked → ``board.time``; ``board.time`` → the rule. ``chart.unlink()`` removes it."""
+    def to_board(change) -> None:
+        days = [row["day"] for row in change["new"].value if "day" in row]
+        # A day's point is its end: the board as it was when that day was over, or live for
+        # today's (still running) day and for a cleared selection.
+        when = None
+        if days:
+            end = _day_seconds(days[-1])
+            when = end if end < _now_seconds() else None
+        if board.time != when:
+            board.time = when
+
+    def to_chart(_change=None) -> None:
+        chart.params.board_time = _iso_time(board.time)
+
+    chart.selections.observe(to_board, names=DAY)
+    board.observe(to_chart, names="time")
+
+    def unlink() -> None:
+        chart.selections.unobserve(to_board, names=DAY)
+        board.unobserve(to_chart, names="time")
+
+    chart.unlink = unlink
+
+
+def _day_seconds(value) -> int:
+    """A picked day as Unix seconds: Vega hands back a parsed date as epoch milliseconds, an
+    unparsed one as the data's ISO string."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return int(value // 1000)
+    return int(pd.Timestamp(value).timestamp())
+
+
+def _now_seconds() -> int:
+    return int(np.datetime64("now", "s").astype("int64"))
 
 
 def _spec(alt, kind: str, records: list, selected: list):
