@@ -25,6 +25,8 @@ MAX_NAME = 200
 """Longest assignee or tenant, from the page or a filter trait."""
 MAX_SEARCH = 1_000
 """Longest search filter."""
+MAX_STATUS = 32
+"""Longest status name (a column) the page may send; unknown statuses are columns too."""
 MAX_BULK = 10_000
 MAX_SPAWN = 10_000
 CARD_TEXT_PREVIEW = 500
@@ -148,6 +150,7 @@ _SPECS: dict[str, dict[str, tuple]] = {
     "dispatch": {"max_spawn": (_OPT_INT, False, None)},
     "resync": {},
     "poll": {"rev": (_INT, True, None)},
+    "more": {"column": (_STR, True, MAX_STATUS), "lane": (_OPT_STR, False, MAX_NAME)},
 }
 REQUEST_TYPES = tuple(_SPECS)
 

@@ -25,7 +25,7 @@ import traitlets
 from . import protocol
 from .board import RELOADED, BoardState, wire_card
 from .protocol import BadMessage, parse_request
-from .store import BoardBusy, KanbanError, Store, TaskNotFound, list_boards
+from .store import BoardBusy, KanbanError, Store, TaskNotFound, list_boards, windows
 from .store.paths import (board_db_path, board_exists, kanban_root, normalize_slug, not_found,
                           slug_of)
 from .feed import BoardFeed
@@ -245,7 +245,11 @@ class KanbanBoard(anywidget.AnyWidget):
         self._root = kanban_root()  # the boards the switcher offers, fixed for this widget
         self._busy_timeout = given.busy_timeout if given else 10.0
         self._asked_read_only = bool(read_only)
-        self._show_archived_at_start = bool(kwargs.get("show_archived"))
+        # The view the first snapshot is read under (the traits are set by super().__init__).
+        self._view_at_start = windows.View(
+            search=str(kwargs.get("search", "")), tenant=str(kwargs.get("tenant", "")),
+            assignee=str(kwargs.get("assignee", "")), lanes=bool(kwargs.get("lanes")),
+            include_archived=bool(kwargs.get("show_archived")))
         target = self._open_target(slug_of(path, self._root), path, given)
         self._feed, self.store, self._state = target.feed, target.store, target.state
         self._dispatcher = dispatcher
@@ -255,7 +259,8 @@ class KanbanBoard(anywidget.AnyWidget):
                          read_only=self.store.read_only, board_slug=target.slug or "",
                          boards=self._board_choices(target.slug), **kwargs)
         self.on_msg(self._on_message)
-        self.observe(self._on_show_archived, names="show_archived")
+        self.observe(self._on_view, names=["show_archived", "search", "tenant", "assignee",
+                                           "lanes"])
         self.observe(self._on_board_slug, names="board_slug")
         self._switchable = True
         if live:
@@ -273,10 +278,9 @@ class KanbanBoard(anywidget.AnyWidget):
                                  create=given is None and not self._asked_read_only)
         try:
             store = given or feed.writer(read_only=self._asked_read_only)
-            include_archived = (self.show_archived if self._switchable
-                                else self._show_archived_at_start)
-            return _Target(slug, feed, store, BoardState(feed.reader,
-                                                         include_archived=include_archived))
+            view = self._view() if self._switchable else self._view_at_start
+            windows.ensure_indexes(store, lanes=view.lanes)
+            return _Target(slug, feed, store, BoardState(feed.reader, view=view))
         except BaseException:
             feed.release()
             raise
@@ -420,7 +424,7 @@ class KanbanBoard(anywidget.AnyWidget):
         super().close()
 
     def __repr__(self) -> str:
-        return f"<KanbanBoard {self.store.path} ({len(self._state.cards)} cards)>"
+        return f"<KanbanBoard {self.store.path} ({self._state.total} cards)>"
 
     # -- called by the tail thread ---------------------------------------------------------------
 
@@ -439,11 +443,20 @@ class KanbanBoard(anywidget.AnyWidget):
 
     # -- trait observers -------------------------------------------------------------------------
 
-    def _on_show_archived(self, change: dict) -> None:
+    def _view(self) -> windows.View:
+        """The view the traits ask for: the filters, lanes and the archived column."""
+        return windows.View(search=self.search, tenant=self.tenant, assignee=self.assignee,
+                            lanes=self.lanes, include_archived=self.show_archived)
+
+    def _on_view(self, change: dict) -> None:
+        """A filter, lanes or the archived column changed: the windows are read again under
+        it (the filters run in SQL here, not over cards in the page) and the page gets them."""
         with self._lock:
-            self._state.include_archived = bool(change["new"])
-            self._state.reload()
-            self.send_state("_board")
+            view = self._view()
+            if view.lanes:
+                windows.ensure_indexes(self.store, lanes=True)
+            if self._state.set_view(view):
+                self.send_state("_board")
 
     # -- requests from the page -------------------------------------------------------------------
 
@@ -457,14 +470,14 @@ class KanbanBoard(anywidget.AnyWidget):
             if request["type"] == "resync":
                 self._resync_all()
                 return
-            handler = getattr(self, f"_do_{request['type']}")
+            handler = self._HANDLERS[request["type"]]
             if request["type"] == "dispatch":
                 # Not under the short wait: a pass runs the user's spawn function between its
                 # writes, which must not run holding the store's lock (it may use the store).
-                result = handler(request)
+                result = handler(self, request)
             else:
                 with self._page_busy_timeout():
-                    result = handler(request)
+                    result = handler(self, request)
         except BadMessage as exc:
             self._reply(request_id, error=str(exc), code=protocol.BAD_MESSAGE)
             return
@@ -625,6 +638,22 @@ class KanbanBoard(anywidget.AnyWidget):
         if self._dispatcher is None:
             raise KanbanError("this board has no dispatcher; pass KanbanBoard(..., dispatcher=fn)")
         return self.store.dispatch_once(self._dispatcher, max_spawn=req.get("max_spawn")).to_dict()
+
+    def _do_more(self, req: dict) -> dict:
+        """Show the next page of one column (one lane of it, with lanes): its cards come as a
+        patch, sent before the reply, so the page applies them in revision order."""
+        with self._lock:
+            patch = self._state.show_more(req["column"], req.get("lane"))
+            if patch is not None:
+                self._publish_patch(patch)
+            return {"rev": self._state.rev, "added": len(patch["upserts"]) if patch else 0}
+
+    #: Which method answers each request type (``resync`` is answered in ``_on_message``).
+    _HANDLERS: dict = {
+        "move": _do_move, "create": _do_create, "update": _do_update, "comment": _do_comment,
+        "link": _do_link, "unlink": _do_unlink, "bulk": _do_bulk, "detail": _do_detail,
+        "dispatch": _do_dispatch, "poll": _do_poll, "more": _do_more,
+    }
 
 
 def _login_name() -> str:
