@@ -22,6 +22,7 @@ export const REQUEST = Object.freeze({
   DISPATCH: "dispatch",
   RESYNC: "resync",
   POLL: "poll",
+  MORE: "more",
 });
 
 /** Requests that write to the store (refused locally on a read-only board). */
