@@ -161,7 +161,7 @@ class BoardState:
                 window = self.windows[key] = _Window(limits.get(key, windows.PAGE))
                 window.complete = False  # not read yet
                 self._fill(key, window)
-            self.tenants, self.assignees = self.store.choices()
+            self.tenants, self.assignees = windows.choices(self.store)
             self.now = self.store.now()
             self._anchor = self._event_at(self.cursor)
             self.rev += 1
@@ -250,13 +250,10 @@ class BoardState:
 
     def _claims_changed_without_events(self) -> set[str]:
         """Shown running cards whose claim another tool extended or dropped without an event."""
-        changed = set()
-        for task_id, (lock, expires) in self.store.running_claims().items():
-            card = self.cards.get(task_id)
-            if card is not None and (card.get("claim_lock"), card.get("claim_expires")) != (
-                    lock, expires):
-                changed.add(task_id)
-        return changed
+        running = [i for i, card in self.cards.items() if card["status"] == "running"]
+        return {task_id for task_id, claim in windows.claims_of(self.store, running).items()
+                if (self.cards[task_id].get("claim_lock"),
+                    self.cards[task_id].get("claim_expires")) != claim}
 
     def _key_of(self, card: dict) -> Optional[tuple]:
         """The window a card belongs to under the view, or None when the view hides it."""

@@ -9,6 +9,7 @@ widget sent through its comm.
 from __future__ import annotations
 
 import multiprocessing
+import random
 import sqlite3
 
 import pytest
@@ -16,6 +17,7 @@ import pytest
 from kanban_widget import Store
 from kanban_widget.board import matches_filters, wire_card
 from kanban_widget.store.vocabulary import card_sort_key
+from kanban_widget.store import windows
 from kanban_widget.store.windows import INDEXES, PAGE, lane_of
 from test_sync import Replica, wait_for
 
@@ -207,7 +209,13 @@ def test_the_added_index_leaves_a_board_hermes_and_sqlite_accept(store_path, mak
         plan = " ".join(r[3] for r in conn.execute(
             "EXPLAIN QUERY PLAN SELECT id FROM tasks WHERE status = 'ready' "
             "ORDER BY COALESCE(priority, 0) DESC, created_at, id LIMIT 50"))
-        assert INDEXES["board_order"][0] in plan and "TEMP B-TREE" not in plan
+        assert INDEXES["board_order"][0] in plan and "TEMP B-TREE FOR ORDER BY" not in plan
+        # and it does not lure the card query's done-children count into scanning every done
+        # task (an index holding the status and the id would: it covers that join)
+        plan = " ".join(r[3] for r in conn.execute(
+            "EXPLAIN QUERY PLAN SELECT COUNT(*) FROM task_links l JOIN tasks c "
+            "ON c.id = l.child_id WHERE l.parent_id = 'x' AND c.status = 'done'"))
+        assert INDEXES["board_order"][0] not in plan, plan
     finally:
         conn.close()
     with Store(store_path) as store:  # and our own store opens it as a board
@@ -222,3 +230,18 @@ def test_a_read_only_board_gets_no_index_and_still_shows_windows(store_path, mak
     with sqlite3.connect(store_path) as conn:
         names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
     assert INDEXES["board_order"][0] not in names
+
+
+def test_choices_by_index_seeks_are_the_stores(store_path):
+    rng = random.Random(4)
+    with Store(store_path) as store:
+        for i in range(300):
+            task = store.create_task(f"t{i}", assignee=rng.choice([None, "", "ann", "bo", "Émile"]),
+                                     tenant=rng.choice([None, "", "acme", "b", "ü"]))
+            if rng.random() < 0.4:
+                store.move_task(task, "archived")
+        assert windows.choices(store) == store.choices()
+        store.update_task(task, assignee="zed")
+        store.move_task(task, "archived")
+        before = store.choices()
+        assert windows.choices_after(store, *before, store.cards([task])) == before
