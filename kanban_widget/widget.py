@@ -1,9 +1,11 @@
 """``KanbanBoard``: the anywidget that shows a :class:`Store` as a live Kanban board.
 
 The widget is thin: traits carry state, custom messages carry requests and patches, and every
-rule lives in the store. The board's cards travel in the ``_board`` trait, whose value is
+rule lives in the store. What the page shows travels in the ``_board`` trait, whose value is
 computed from :class:`BoardState` when it is serialised, so a reloaded page or a second view
 always gets the current board while live changes travel as small patches (docs/protocol.md).
+The page holds only windows (each column's first cards and its count); the filter traits are
+applied here, in SQL, and "show more" is a ``more`` request.
 """
 
 from __future__ import annotations
