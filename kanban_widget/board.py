@@ -207,32 +207,31 @@ class BoardState:
                 payload["lane_counts"] = {s: dict(n) for s, n in self.lane_counts.items()}
             return payload
 
-    def show_more(self, status: str, lane: Optional[str] = None) -> Optional[dict]:
+    def show_more(self, status: str, lane: Optional[str] = None) -> "Optional[dict] | str":
         """Grow the window of column ``status`` (and ``lane``, with lanes) by one page and
-        return the patch that brings its new cards (the next revision), or None when the
-        column has no more cards to show."""
-        with self.lock, self.store.reading():
-            key = (status, lane if self.view.lanes else None)
-            window = self.windows.get(key)
+        return the patch that brings its new cards (the next revision; it also carries any
+        change not yet followed, so every card it holds is as of its cursor), None when the
+        column has no more cards to show, or :data:`RELOADED` (see :meth:`poll`)."""
+        with self.lock:
+            window = self.windows.get((status, lane if self.view.lanes else None))
             if window is None or window.complete:
                 return None
             window.limit += windows.PAGE
-            added = self._fill(key, window)
-            self.rev += 1
-            return {"type": PATCH, "rev": self.rev, "cursor": self.cursor, "now": self.now,
-                    "upserts": [self.cards[i] for i in added], "removes": [], "touched": []}
+            return self.poll(always=True)
 
     # -- following the database ----------------------------------------------------------------
 
-    def poll(self, batch: int = 2000) -> "Optional[dict] | str":
+    def poll(self, batch: int = 2000, *, always: bool = False) -> "Optional[dict] | str":
         """Read every event after the cursor and return one patch for all of them, or None when
-        nothing changed. Events are read in batches of ``batch``; cards once at the end.
+        nothing changed (with ``always``, a patch all the same: a window grew). Events are read
+        in batches of ``batch``, in the same read transaction as the cards and counts, so the
+        patch is the board exactly as of its cursor (the counts follow the cards' moves).
 
         Returns :data:`RELOADED` when the event at the cursor is no longer the one the state
         was built from: the file's content was replaced, so following it from the cursor would
         be wrong; the state is re-read instead.
         """
-        with self.lock:
+        with self.lock, self.store.reading():
             if self._anchor is not None and self._event_at(self.cursor) != self._anchor:
                 self.reload()
                 return RELOADED
@@ -243,10 +242,9 @@ class BoardState:
                 if len(page) < batch:
                     break
             silent = self._claims_changed_without_events()
-            if not events and not silent:
+            if not events and not silent and not always:
                 return None
-            with self.store.reading():
-                return self._patch(events, silent)
+            return self._patch(events, silent)
 
     def _claims_changed_without_events(self) -> set[str]:
         """Shown running cards whose claim another tool extended or dropped without an event."""
@@ -271,7 +269,8 @@ class BoardState:
         changed |= self.store.parents_of_all(changed)
         fresh = {c["id"]: wire_card(c) for c in self.store.cards(changed)}
         before = {task_id: self.cards.get(task_id) for task_id in changed}
-        moved = self._place(changed, fresh)
+        created = {e.task_id for e in events if e.kind == "created"}
+        moves = self._place(changed, fresh, created)
         touched = set(changed)
         for key, window in self.windows.items():  # refill what lost cards, trim what grew
             touched.update(self._fill(key, window))
@@ -292,11 +291,13 @@ class BoardState:
         patch = {"type": PATCH, "rev": self.rev, "cursor": self.cursor, "now": self.now,
                  "upserts": upserts, "removes": removes,
                  "touched": sorted({e.task_id for e in events})}
-        # Counts change when a shown card changed window, or when a card not shown had events
-        # that may have moved it (its old column is not known here).
-        if moved or any(e.kind not in _COUNT_NEUTRAL for e in events
-                        if before.get(e.task_id) is None):
+        # A shown or new card's move is counted here; a card that was not shown and had events
+        # that may have moved it has an old column this state does not know: count again.
+        if any(e.kind not in _COUNT_NEUTRAL for e in events
+               if before.get(e.task_id) is None and e.task_id not in created):
             self._recount(patch)
+        elif moves:
+            self._count_moves(moves, patch)
         if any(e.kind in ("created", "assigned", "edited", "archived", "status") for e in events):
             tenants, assignees = windows.choices_after(self.store, self.tenants, self.assignees,
                                                        fresh.values())
@@ -306,10 +307,11 @@ class BoardState:
                 self.assignees = patch["assignees"] = assignees
         return patch
 
-    def _place(self, changed: Iterable[str], fresh: dict) -> bool:
+    def _place(self, changed: Iterable[str], fresh: dict, created: set) -> list[tuple]:
         """Take each changed card out of its window and put its fresh version where it now
-        belongs (if that is inside a window). Returns whether a shown card changed window."""
-        moved = False
+        belongs (if that is inside a window). Returns the moves between windows whose both
+        ends are known, ``(old key or None, new key or None)``: shown cards and new ones."""
+        moves = []
         for task_id in changed:
             old = self.cards.pop(task_id, None)
             old_key = self._key_of(old) if old is not None else None
@@ -317,8 +319,8 @@ class BoardState:
                 self.windows[old_key].remove(card_sort_key(old))
             card = fresh.get(task_id)
             key = self._key_of(card) if card is not None else None
-            if old is not None and key != old_key:
-                moved = True
+            if (old is not None or task_id in created) and key != old_key:
+                moves.append((old_key, key))
             if key is None:
                 continue
             window = self.windows.get(key)
@@ -328,11 +330,30 @@ class BoardState:
             if window.fits(sort_key):
                 window.insert(sort_key, task_id)
                 self.cards[task_id] = card
-        return moved
+        return moves
+
+    def _count_moves(self, moves: list[tuple], patch: dict) -> None:
+        """Apply moves whose both ends are known to the counts (no query); the patch carries
+        the counts that changed."""
+        counts, lane_counts = dict(self.counts), {s: dict(n) for s, n in self.lane_counts.items()}
+        for key, step in [(old, -1) for old, _ in moves] + [(new, 1) for _, new in moves]:
+            if key is None:
+                continue
+            status, lane = key
+            counts[status] = counts.get(status, 0) + step
+            if lane is not None:
+                per_lane = lane_counts.setdefault(status, {})
+                per_lane[lane] = per_lane.get(lane, 0) + step
+        self._set_counts(patch, {s: n for s, n in counts.items() if n},
+                         {s: {lane: n for lane, n in per.items() if n}
+                          for s, per in lane_counts.items() if any(per.values())})
 
     def _recount(self, patch: dict) -> None:
-        """Count the columns (and lanes) again; the patch carries those that changed."""
-        counts, lane_counts = windows.counts(self.store, self.view)
+        """Count the columns (and lanes) again, by SQL."""
+        self._set_counts(patch, *windows.counts(self.store, self.view))
+
+    def _set_counts(self, patch: dict, counts: dict, lane_counts: dict) -> None:
+        """Keep these counts; the patch carries those that changed."""
         changed = {s: counts.get(s, 0) for s in set(counts) | set(self.counts)
                    if counts.get(s, 0) != self.counts.get(s, 0)}
         if changed:

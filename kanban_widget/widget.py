@@ -645,10 +645,13 @@ class KanbanBoard(anywidget.AnyWidget):
         """Show the next page of one column (one lane of it, with lanes): its cards come as a
         patch, sent before the reply, so the page applies them in revision order."""
         with self._lock:
+            held = len(self._state.cards)
             patch = self._state.show_more(req["column"], req.get("lane"))
-            if patch is not None:
+            if patch == RELOADED:
+                self._resync_all()
+            elif patch is not None:
                 self._publish_patch(patch)
-            return {"rev": self._state.rev, "added": len(patch["upserts"]) if patch else 0}
+            return {"rev": self._state.rev, "added": max(0, len(self._state.cards) - held)}
 
     #: Which method answers each request type (``resync`` is answered in ``_on_message``).
     _HANDLERS: dict = {

@@ -245,3 +245,24 @@ def test_choices_by_index_seeks_are_the_stores(store_path):
         store.move_task(task, "archived")
         before = store.choices()
         assert windows.choices_after(store, *before, store.cards([task])) == before
+
+
+def test_show_more_brings_changes_not_yet_followed_with_it(store_path, make_board):
+    """A window grown after another process wrote, before the widget followed the write: the
+    patch carries that write too, so the cards it brings and the counts agree."""
+    ready, _ = _board_of(store_path)
+    board, wire = make_board(store_path, live=False)  # nothing follows the file but this test
+    replica = Replica(board, wire)
+    deep = [i for i in ready if i not in replica.cards]
+    with Store(store_path) as other:
+        other.move_task(deep[0], "blocked", reason="moved before the window grew")
+        other.update_task(deep[1], priority=50)  # into the first page
+        fresh = other.create_task("new and low", priority=-5, assignee="ann")
+    assert wire.request("more", column="ready")["ok"]
+    replica.pump()
+    cards, counts, _ = expected(store_path, limits={("ready", None): 2 * PAGE})
+    assert _shown(replica) == (cards, counts)
+    assert counts["ready"] == 130 and counts["blocked"] == 1 and fresh not in replica.cards
+    board.sync_now()  # the writes, followed now, change nothing more
+    replica.pump()
+    assert _shown(replica) == (cards, counts)
