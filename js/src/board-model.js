@@ -1,12 +1,15 @@
 // The per-model board store, created in `initialize`: every view of one model reads the same
 // board, so two outputs of one widget always agree. It owns the model-level listeners
 // (`msg:custom`, `change:_board`), the request/reply bookkeeping and optimistic moves.
+// `board` is the server's board; `view` is what the page shows: the server's board with the
+// page's pending writes laid over it (pending.js).
 
 import { FROM_PYTHON, REQUEST, TRAIT, WRITE_REQUESTS, BULK_ACTION } from "./protocol.js";
-import {
-  applyPatch, effectiveCard, normalizeBoard, patchDisposition, statusLabel,
-} from "./state.js";
+import { applyPatch, normalizeBoard, patchDisposition, statusLabel } from "./state.js";
 import { bulkOutcome, bulkSummary } from "./bulk.js";
+import {
+  acknowledge, addMove, addWrite, NO_PENDING, rebase, reject, settlePatch, settleSnapshot,
+} from "./pending.js";
 
 const pagePrefix = Math.random().toString(36).slice(2, 7);
 let requestCounter = 0;
@@ -19,7 +22,6 @@ export function nextRequestId() {
 
 const MAX_NOTICES = 5;
 const RESYNC_RETRY_MS = 2000;
-const CONFIRMED_OVERRIDE_MS = 10_000;
 
 /**
  * @param model the AFM model
@@ -28,15 +30,15 @@ const CONFIRMED_OVERRIDE_MS = 10_000;
 export function createBoardStore(model, { requestTimeoutMs = 30_000 } = {}) {
   let board = null;
   let loadError = null;
-  let overrides = new Map(); // task id → {status, token, confirmed?}
+  let pending = NO_PENDING; // request id → the page's write the server has not settled yet
+  let shown = { board: null, pending: null, view: null }; // rebase(board, pending), memoized
   let notices = [];
   let lastResync = -Infinity;
   let noticeCounter = 0;
   let version = 0;
-  const pending = new Map(); // request id → {resolve, timer}
+  const waiting = new Map(); // request id → {resolve, timer}
   const subscribers = new Set();
   const touchSubscribers = new Set();
-  const timers = new Set();
 
   function changed() {
     version += 1;
@@ -56,8 +58,7 @@ export function createBoardStore(model, { requestTimeoutMs = 30_000 } = {}) {
   function onBoard() {
     load();
     lastResync = -Infinity;
-    for (const [id, o] of overrides) if (o.confirmed) overrides.delete(id);
-    overrides = new Map(overrides);
+    pending = settleSnapshot(pending, board);
     changed();
   }
 
@@ -87,24 +88,16 @@ export function createBoardStore(model, { requestTimeoutMs = 30_000 } = {}) {
       resync();
       return;
     }
-    let dropped = false;
-    const hit = new Set([...(patch.removes || []), ...(patch.upserts || []).map((c) => c && c.id)]);
-    for (const [id, o] of overrides) {
-      if (o.confirmed && hit.has(id)) {
-        overrides.delete(id);
-        dropped = true;
-      }
-    }
-    if (dropped) overrides = new Map(overrides);
+    pending = settlePatch(pending, patch, board);
     changed();
     const touched = Array.isArray(patch.touched) ? patch.touched : [];
     if (touched.length) for (const fn of [...touchSubscribers]) fn(new Set(touched));
   }
 
   function onReply(msg) {
-    const entry = pending.get(msg.id);
+    const entry = waiting.get(msg.id);
     if (!entry) return;
-    pending.delete(msg.id);
+    waiting.delete(msg.id);
     clearTimeout(entry.timer);
     entry.resolve(msg);
   }
@@ -128,61 +121,55 @@ export function createBoardStore(model, { requestTimeoutMs = 30_000 } = {}) {
 
   /** Send a request; resolves with the reply ({ok, result} or {ok: false, error, code}). */
   function request(type, fields = {}) {
+    return send(type, fields, nextRequestId());
+  }
+
+  /** `request` under a given request id (the key of its pending write). */
+  function send(type, fields, id) {
     if (WRITE_REQUESTS.has(type) && model.get(TRAIT.READ_ONLY)) {
       return Promise.resolve({ ok: false, code: "ReadOnlyBoard", error: "This board is read-only." });
     }
-    const id = nextRequestId();
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
-        pending.delete(id);
+        waiting.delete(id);
         resolve({
           ok: false,
           code: "Timeout",
           error: `No answer from Python after ${Math.round(requestTimeoutMs / 1000)} s: is the kernel busy or restarted?`,
         });
       }, requestTimeoutMs);
-      pending.set(id, { resolve, timer });
+      waiting.set(id, { resolve, timer });
       try {
         model.send({ type, id, ...fields });
       } catch (err) {
-        pending.delete(id);
+        waiting.delete(id);
         clearTimeout(timer);
         resolve({ ok: false, code: "KanbanError", error: `Could not reach Python: ${err.message}` });
       }
     });
   }
 
-  function upsertLocal(rawCard) {
-    if (!board || !rawCard || typeof rawCard.id !== "string") return;
-    try {
-      board = applyPatch(board, { rev: board.rev, upserts: [rawCard] });
-    } catch {
-      /* a malformed card in a reply: the next patch brings the truth */
+  /** The board as the page shows it: the server's with the pending writes over it. */
+  function view() {
+    if (shown.board !== board || shown.pending !== pending) {
+      shown = { board, pending, view: rebase(board, pending) };
     }
-  }
-
-  function setOverride(id, value) {
-    overrides = new Map(overrides);
-    if (value) overrides.set(id, value);
-    else overrides.delete(id);
-  }
-
-  function confirmLater(id, token) {
-    setOverride(id, { ...overrides.get(id), confirmed: true });
-    const t = setTimeout(() => {
-      timers.delete(t);
-      const o = overrides.get(id);
-      if (o && o.token === token) {
-        setOverride(id, null);
-        changed();
-      }
-    }, CONFIRMED_OVERRIDE_MS);
-    timers.add(t);
+    return shown.view;
   }
 
   function getCard(id) {
-    const card = board && board.cards.get(id);
-    return card ? effectiveCard(card, overrides) : null;
+    const shownBoard = view();
+    return (shownBoard && shownBoard.cards.get(id)) || null;
+  }
+
+  /** Send a move-like request whose cards show in `status` at once; settles its pending op. */
+  async function optimistic(type, fields, ids, status, okIdsOf) {
+    const id = nextRequestId();
+    pending = addMove(pending, id, { server: board, shown: view() }, ids, status);
+    changed();
+    const reply = await send(type, fields, id);
+    pending = reply.ok ? acknowledge(pending, id, board, { okIds: okIdsOf(reply) }) : reject(pending, id);
+    return reply;
   }
 
   /** Optimistic move: the card shows in `status` at once; an error reply puts it back. */
@@ -190,21 +177,8 @@ export function createBoardStore(model, { requestTimeoutMs = 30_000 } = {}) {
     const card = getCard(taskId);
     if (!card) return { ok: false, code: "TaskNotFound", error: `Task ${taskId} is not on the board.` };
     if (card.status === status) return { ok: true, result: { card } };
-    const token = {};
     const from = card.status;
-    setOverride(taskId, { status, token });
-    changed();
-    const reply = await request(REQUEST.MOVE, { task_id: taskId, status, ...extra });
-    if (overrides.get(taskId)?.token === token) {
-      if (reply.ok && reply.result && reply.result.card) {
-        upsertLocal(reply.result.card);
-        setOverride(taskId, null);
-      } else if (reply.ok) {
-        confirmLater(taskId, token);
-      } else {
-        setOverride(taskId, null);
-      }
-    }
+    const reply = await optimistic(REQUEST.MOVE, { task_id: taskId, status, ...extra }, [taskId], status, () => null);
     if (!reply.ok) {
       // Store errors already name the task and the reason; say what was attempted, briefly.
       addNotice(`Move to ${statusLabel(status)} failed (${taskId} stays in ${statusLabel(from)}): ${reply.error}`);
@@ -215,29 +189,30 @@ export function createBoardStore(model, { requestTimeoutMs = 30_000 } = {}) {
 
   /** A bulk action; moves and archives show at once, failed cards go back. */
   async function bulk(taskIds, action, value) {
-    const optimistic = action === BULK_ACTION.MOVE || action === BULK_ACTION.ARCHIVE;
-    const target = action === BULK_ACTION.ARCHIVE ? "archived" : value;
-    const tokens = new Map();
-    if (optimistic) {
-      for (const id of taskIds) {
-        if (!getCard(id)) continue;
-        const token = {};
-        tokens.set(id, token);
-        setOverride(id, { status: target, token });
-      }
-      changed();
-    }
     const fields = { task_ids: taskIds, action };
     if (value !== undefined) fields.value = value;
-    const reply = await request(REQUEST.BULK, fields);
-    const outcome = bulkOutcome(reply);
-    for (const [id, token] of tokens) {
-      // A later move of the same card owns its override now: leave it alone.
-      if (overrides.get(id)?.token !== token) continue;
-      if (outcome.okIds.has(id)) confirmLater(id, token);
-      else setOverride(id, null);
+    let reply;
+    if (action === BULK_ACTION.MOVE || action === BULK_ACTION.ARCHIVE) {
+      const target = action === BULK_ACTION.ARCHIVE ? "archived" : value;
+      reply = await optimistic(REQUEST.BULK, fields, taskIds, target, (r) => bulkOutcome(r).okIds);
+    } else {
+      reply = await request(REQUEST.BULK, fields);
     }
-    if (!reply.ok) addNotice(bulkSummary(action, outcome));
+    if (!reply.ok) addNotice(bulkSummary(action, bulkOutcome(reply)));
+    changed();
+    return reply;
+  }
+
+  /**
+   * A write whose reply carries the card (create, update): the card shows as the reply has it
+   * until a patch brings it.
+   */
+  async function write(type, fields) {
+    const id = nextRequestId();
+    pending = addWrite(pending, id, board);
+    const reply = await send(type, fields, id);
+    const card = reply.ok && reply.result ? reply.result.card : null;
+    pending = reply.ok ? acknowledge(pending, id, board, { card }) : reject(pending, id);
     changed();
     return reply;
   }
@@ -255,13 +230,11 @@ export function createBoardStore(model, { requestTimeoutMs = 30_000 } = {}) {
   function dispose() {
     model.off("msg:custom", onCustom);
     model.off(`change:${TRAIT.BOARD}`, onBoard);
-    for (const { timer, resolve } of pending.values()) {
+    for (const { timer, resolve } of waiting.values()) {
       clearTimeout(timer);
       resolve({ ok: false, code: "KanbanError", error: "The widget was closed." });
     }
-    pending.clear();
-    for (const t of timers) clearTimeout(t);
-    timers.clear();
+    waiting.clear();
     subscribers.clear();
     touchSubscribers.clear();
   }
@@ -271,22 +244,23 @@ export function createBoardStore(model, { requestTimeoutMs = 30_000 } = {}) {
   model.on(`change:${TRAIT.BOARD}`, onBoard);
 
   return {
+    /** The server's board: the snapshot with every patch applied, nothing optimistic. */
     get board() { return board; },
+    /** The board the page shows: `board` with the pending writes laid over it. */
+    get view() { return view(); },
     get loadError() { return loadError; },
-    get overrides() { return overrides; },
+    /** The page's writes the server has not settled (pending.js), by request id. */
+    get pending() { return pending; },
     get notices() { return notices; },
     get version() { return version; },
-    get pendingCount() { return pending.size; },
+    get pendingCount() { return waiting.size; },
     getCard,
     request,
+    write,
     move,
     bulk,
     resync,
     reload: onBoard,
-    acceptCard(card) {
-      upsertLocal(card);
-      changed();
-    },
     addNotice,
     dismissNotice,
     subscribe,

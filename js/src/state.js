@@ -126,18 +126,37 @@ export function patchDisposition(state, patch) {
   return "gap";
 }
 
-/** Apply a patch whose rev is state.rev + 1; returns a new state (the input is not changed). */
-export function applyPatch(state, patch) {
-  const cards = new Map(state.cards);
+/**
+ * Edits to a per-status index: record which cards leave and join which column, then
+ * `applyTo(byStatus)` rebuilds only those columns (a new Map; the input is not changed).
+ */
+export function indexEdits() {
   const changes = new Map(); // status → {remove: Set(id), add: [card]}
   const change = (status) => {
     let c = changes.get(status);
     if (!c) changes.set(status, (c = { remove: new Set(), add: [] }));
     return c;
   };
+  return {
+    remove: (status, id) => change(status).remove.add(id),
+    add: (card) => change(card.status).add.push(card),
+    applyTo(byStatus) {
+      const out = new Map(byStatus);
+      for (const [status, { remove, add }] of changes) {
+        out.set(status, rebuildSorted(out.get(status) || [], remove, add));
+      }
+      return out;
+    },
+  };
+}
+
+/** Apply a patch whose rev is state.rev + 1; returns a new state (the input is not changed). */
+export function applyPatch(state, patch) {
+  const cards = new Map(state.cards);
+  const edits = indexEdits();
   const drop = (id) => {
     const old = cards.get(id);
-    if (old) change(old.status).remove.add(id);
+    if (old) edits.remove(old.status, id);
     cards.delete(id);
   };
   for (const id of patch.removes || []) drop(id);
@@ -145,12 +164,9 @@ export function applyPatch(state, patch) {
     const card = normalizeCard(raw);
     drop(card.id);
     cards.set(card.id, card);
-    change(card.status).add.push(card);
+    edits.add(card);
   }
-  const byStatus = new Map(state.byStatus);
-  for (const [status, { remove, add }] of changes) {
-    byStatus.set(status, rebuildSorted(byStatus.get(status) || [], remove, add));
-  }
+  const byStatus = edits.applyTo(state.byStatus);
   const next = {
     ...state,
     rev: patch.rev,
@@ -223,12 +239,6 @@ export function matchesFilters(card, { search = "", tenant = "", assignee = "" }
   return false;
 }
 
-/** Cards with optimistic statuses applied: `overrides` maps task id → {status}. */
-export function effectiveCard(card, overrides) {
-  const o = overrides && overrides.get(card.id);
-  return o && o.status !== card.status ? { ...card, status: o.status, pending: true } : card;
-}
-
 /**
  * The columns to show: the snapshot's order, then unknown statuses found on cards;
  * `scheduled`/`review` hidden when no card is in them; `archived` only when shown.
@@ -262,9 +272,8 @@ export function laneName(card) {
  * `total` counts every card in the column, `count` those passing the filters.
  * Without lanes there is one lane, "". The lists may be shared with the state: do not mutate.
  */
-export function groupBoard(state, { overrides, filters = {}, lanes = false, showArchived = false } = {}) {
-  let index = state.byStatus || indexByStatus(state.cards.values());
-  if (overrides && overrides.size) index = withOverrides(state, index, overrides);
+export function groupBoard(state, { filters = {}, lanes = false, showArchived = false } = {}) {
+  const index = state.byStatus || indexByStatus(state.cards.values());
   const totals = new Map();
   for (const [status, list] of index) if (list.length) totals.set(status, list.length);
   const filtering = Boolean((filters.search || "").trim() || filters.tenant || filters.assignee);
@@ -285,26 +294,6 @@ export function groupBoard(state, { overrides, filters = {}, lanes = false, show
     return { status, total: totals.get(status) || 0, count: cards.length, lanes: laneMap };
   });
   return { columns, lanes: laneNames };
-}
-
-/** The index with optimistic statuses applied (only the touched columns are rebuilt). */
-function withOverrides(state, index, overrides) {
-  const changes = new Map();
-  const change = (status) => {
-    let c = changes.get(status);
-    if (!c) changes.set(status, (c = { remove: new Set(), add: [] }));
-    return c;
-  };
-  for (const [id, o] of overrides) {
-    const card = state.cards.get(id);
-    if (!card || o.status === card.status) continue;
-    change(card.status).remove.add(id);
-    change(o.status).add.push(effectiveCard(card, overrides));
-  }
-  if (!changes.size) return index;
-  const out = new Map(index);
-  for (const [status, { remove, add }] of changes) out.set(status, rebuildSorted(out.get(status) || [], remove, add));
-  return out;
 }
 
 function compareLanes(a, b) {

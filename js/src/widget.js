@@ -48,7 +48,7 @@ export function renderView({ model, el, store }) {
     try {
       preactRender(
         html`<${Boundary} onReload=${() => { store.reload(); store.resync(true); }}>
-          <${App} store=${store} traits=${traits} writeTrait=${writeTrait} root=${root} />
+          <${App} store=${store} traits=${traits} readTraits=${sync.read} writeTrait=${writeTrait} root=${root} />
         <//>`,
         root,
       );

@@ -50,8 +50,12 @@ describe("optimistic moves", () => {
     expect(model.sent[0]).toMatchObject({ type: "move", task_id: "a", status: "running" });
     reply(model, 0, { ok: true, result: { card: card("a", { status: "running" }) } });
     expect((await done).ok).toBe(true);
-    expect(store.overrides.size).toBe(0);
+    // answered: no longer marked pending; the server's patch then settles it
+    expect(store.getCard("a")).toMatchObject({ status: "running", pending: false });
+    model.pyCustom({ type: "patch", rev: 2, upserts: [card("a", { status: "running" })], touched: ["a"] });
+    expect(store.pending.size).toBe(0);
     expect(store.getCard("a").status).toBe("running");
+    expect(store.view).toBe(store.board); // nothing laid over the server's board any more
   });
 
   it("rolls back on an error reply and says why", async () => {
@@ -86,7 +90,7 @@ describe("optimistic moves", () => {
     expect(store.getCard("a").status).toBe("done");
     expect(store.getCard("b").status).toBe("todo");
     model.pyCustom({ type: "patch", rev: 2, upserts: [card("a", { status: "done" })], touched: ["a"] });
-    expect(store.overrides.size).toBe(0);
+    expect(store.pending.size).toBe(0);
     expect(store.getCard("a").status).toBe("done");
   });
 

@@ -75,11 +75,6 @@ describe("columns", () => {
     expect([r2.count, r2.total]).toEqual([1, 3]);
     expect(r2.lanes.get("").map((c) => c.id)).toEqual(["a"]);
   });
-  it("applies optimistic overrides", () => {
-    const s = normalizeBoard(board([card("a", { status: "ready" })]));
-    const g = groupBoard(s, { overrides: new Map([["a", { status: "done" }]]) });
-    expect(g.columns.find((c) => c.status === "done").lanes.get("")[0]).toMatchObject({ id: "a", pending: true });
-  });
   it("finds the adjacent column", () => {
     expect(adjacentStatus(["a", "b", "c"], "b", 1)).toBe("c");
     expect(adjacentStatus(["a", "b", "c"], "a", -1)).toBe(null);

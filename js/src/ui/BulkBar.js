@@ -3,9 +3,14 @@ import { html, uniqueId } from "./html.js";
 import { statusLabel } from "../state.js";
 import { BULK_ACTION } from "../protocol.js";
 import { PRIORITY_HINT } from "./priority.js";
+import { useActions, useFrame } from "./context.js";
 
 /** Shown while cards are selected: move, assign, set priority, archive; failures per card. */
-export function BulkBar({ selected, columns, assignees, readOnly, report, actions }) {
+export function BulkBar() {
+  const actions = useActions();
+  const { selected, statuses: columns, board, readOnly, view } = useFrame();
+  const assignees = board.assignees;
+  const report = view.bulkReport;
   const [status, setStatus] = useState("");
   const [assignee, setAssignee] = useState("");
   const [priority, setPriority] = useState("");

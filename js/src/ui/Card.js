@@ -2,6 +2,7 @@ import { memo } from "preact/compat";
 import { html } from "./html.js";
 import { claimExpired, relativeAge, staleness, statusLabel } from "../state.js";
 import { priorityBadge, priorityTitle } from "./priority.js";
+import { useActions } from "./context.js";
 
 // Drawn, not an emoji: hosts without an emoji font would show an empty box.
 const COMMENT_ICON = html`<svg class="kb-icon" viewBox="0 0 16 16" width="12" height="12" aria-hidden="true"><path d="M2 3h12v8H6l-3 3v-3H2z" fill="none" stroke="currentColor" stroke-width="1.5" stroke-linejoin="round"/></svg>`;
@@ -21,8 +22,12 @@ function cardLabel(card, title, stale, selected, expired) {
   return `${title} (${parts.join(", ")})`;
 }
 
-/** One card. Every string from the store is rendered as text (escaped by preact). */
-function CardView({ card, now, selected, readOnly, actions }) {
+/**
+ * One card. Every string from the store is rendered as text (escaped by preact). Memoized on
+ * its props; the actions come from context (the same object for the view's life).
+ */
+function CardView({ card, now, selected, readOnly }) {
+  const actions = useActions();
   const stale = staleness(card, now);
   const expired = claimExpired(card, now);
   const links = card.link_counts.parents + card.link_counts.children;

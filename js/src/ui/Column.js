@@ -5,9 +5,13 @@ import { limitFor, PAGE_SIZE } from "./view-state.js";
 import { statusHelp, statusLabel } from "../state.js";
 import { statusClass } from "./status-style.js";
 import { selectionState } from "../selection.js";
+import { useActions, useFrame } from "./context.js";
 
 /** One column: header (select-all, label, count, +), inline create, one cell per lane. */
-export function Column({ column, laneNames, lanes, now, selectedSet, selected, readOnly, view, actions, board }) {
+export function Column({ column }) {
+  const actions = useActions();
+  const { grouped, lanes, now, selectedSet, selected, readOnly, view, board } = useFrame();
+  const laneNames = grouped.lanes;
   const { status } = column;
   const allIds = [];
   for (const list of column.lanes.values()) for (const c of list) allIds.push(c.id);
@@ -65,7 +69,6 @@ export function Column({ column, laneNames, lanes, now, selectedSet, selected, r
           now=${now}
           selected=${selectedSet.has(card.id)}
           readOnly=${readOnly}
-          actions=${actions}
         />`)}
         ${hidden > 0 && html`<button type="button" class="kb-more" data-show-more onClick=${() => actions.showMore(key)}>
           Show ${Math.min(hidden, PAGE_SIZE)} more (${hidden} hidden)

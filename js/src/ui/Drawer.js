@@ -5,11 +5,16 @@ import { REQUEST, LIMITS } from "../protocol.js";
 import { relativeAge, statusLabel } from "../state.js";
 import { statusClass } from "./status-style.js";
 import { PRIORITY_HINT } from "./priority.js";
+import { useActions, useBoardModel, useFrame } from "./context.js";
 
 const EVENTS_SHOWN = 50;
 
 /** The detail drawer of one task: edit, status actions, links, result, comments, history. */
-export function Drawer({ taskId, store, board, columns, readOnly, now, actions }) {
+export function Drawer({ taskId }) {
+  const store = useBoardModel();
+  const actions = useActions();
+  const { board, statuses, readOnly, now } = useFrame();
+  const columns = statuses.includes("archived") ? statuses : [...statuses, "archived"];
   const [detail, setDetail] = useState(null);
   const [loadError, setLoadError] = useState("");
   const [error, setError] = useState("");
@@ -66,12 +71,12 @@ export function Drawer({ taskId, store, board, columns, readOnly, now, actions }
       readOnly=${readOnly}
       now=${now}
       run=${run}
-      actions=${actions}
     />`}
   </div>`;
 }
 
-function DrawerBody({ task, detail, columns, assignees, readOnly, now, run, actions }) {
+function DrawerBody({ task, detail, columns, assignees, readOnly, now, run }) {
+  const actions = useActions();
   const id = task.id;
   const [title, setTitle] = useState(task.title || "");
   const [assignee, setAssignee] = useState(task.assignee || "");

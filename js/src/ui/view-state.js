@@ -1,6 +1,5 @@
 // UI-only state of one view (never synced to Python): the open drawer, the dialog, the inline
 // create form, how many cards each column shows, the shift-click anchor, reports.
-import { useReducer } from "preact/hooks";
 
 export const PAGE_SIZE = 50;
 
@@ -31,12 +30,29 @@ function reducer(state, action) {
   }
 }
 
-/** [state, update(patch), showMore(key)] */
-export function useViewState() {
-  const [state, dispatch] = useReducer(reducer, initial);
-  const update = (patch) => dispatch({ type: "set", patch });
-  const showMore = (key) => dispatch({ type: "more", key });
-  return [state, update, showMore];
+/**
+ * The UI state of one view as a small store: `get()`, `update(patch)`, `showMore(key)` and
+ * `subscribe(fn)`. It lives outside preact so the view's actions read the state now, where it
+ * lives, instead of a copy of the last render.
+ */
+export function createViewState() {
+  let state = initial;
+  const listeners = new Set();
+  const dispatch = (action) => {
+    const next = reducer(state, action);
+    if (next === state) return;
+    state = next;
+    for (const fn of [...listeners]) fn();
+  };
+  return {
+    get: () => state,
+    update: (patch) => dispatch({ type: "set", patch }),
+    showMore: (key) => dispatch({ type: "more", key }),
+    subscribe(fn) {
+      listeners.add(fn);
+      return () => listeners.delete(fn);
+    },
+  };
 }
 
 export function limitFor(limits, key) {
