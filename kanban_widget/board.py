@@ -16,7 +16,7 @@ import threading
 from dataclasses import replace
 from typing import Iterable, Optional
 
-from .protocol import CARD_TEXT_PREVIEW, PATCH, UNASSIGNED
+from .protocol import CARD_TEXT_PREVIEW, MAX_BULK, PATCH, UNASSIGNED
 from .store import Event, Store, windows
 from .store.vocabulary import card_sort_key
 
@@ -379,6 +379,15 @@ class BoardState:
             return None
         found = self.store.events_since(cursor - 1, 1)
         return found[0] if found and found[0].id == cursor else None
+
+    def column_ids(self, status: str, lane: Optional[str] = None,
+                   limit: int = MAX_BULK) -> list[str]:
+        """Ids of the first ``limit`` cards of a column (of one lane of it, with lanes; of
+        every lane with ``lane`` None) under the view, shown or not, in board order: what
+        "select all" in a column selects."""
+        with self.lock:
+            return windows.window_ids(self.store, self.view, status,
+                                      lane if self.view.lanes else None, limit)
 
     # -- filters (the same rules as the page's, for Python callers) ------------------------------
 

@@ -151,6 +151,7 @@ _SPECS: dict[str, dict[str, tuple]] = {
     "resync": {},
     "poll": {"rev": (_INT, True, None)},
     "more": {"column": (_STR, True, MAX_STATUS), "lane": (_OPT_STR, False, MAX_NAME)},
+    "ids": {"column": (_STR, True, MAX_STATUS), "lane": (_OPT_STR, False, MAX_NAME)},
 }
 REQUEST_TYPES = tuple(_SPECS)
 

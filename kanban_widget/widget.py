@@ -653,11 +653,17 @@ class KanbanBoard(anywidget.AnyWidget):
                 self._publish_patch(patch)
             return {"rev": self._state.rev, "added": max(0, len(self._state.cards) - held)}
 
+    def _do_ids(self, req: dict) -> dict:
+        """The ids of a column's cards under the filters, shown or not (at most
+        ``protocol.MAX_BULK``, the most a bulk request takes): what "select all" selects."""
+        ids = self._state.column_ids(req["column"], req.get("lane"))
+        return {"ids": ids, "total": self._state.counts.get(req["column"], 0)}
+
     #: Which method answers each request type (``resync`` is answered in ``_on_message``).
     _HANDLERS: dict = {
         "move": _do_move, "create": _do_create, "update": _do_update, "comment": _do_comment,
         "link": _do_link, "unlink": _do_unlink, "bulk": _do_bulk, "detail": _do_detail,
-        "dispatch": _do_dispatch, "poll": _do_poll, "more": _do_more,
+        "dispatch": _do_dispatch, "poll": _do_poll, "more": _do_more, "ids": _do_ids,
     }
 
 

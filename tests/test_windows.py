@@ -266,3 +266,19 @@ def test_show_more_brings_changes_not_yet_followed_with_it(store_path, make_boar
     board.sync_now()  # the writes, followed now, change nothing more
     replica.pump()
     assert _shown(replica) == (cards, counts)
+
+
+def test_ids_names_every_card_of_a_column_under_the_filters(store_path, make_board):
+    ready, _ = _board_of(store_path)
+    board, wire = make_board(store_path, live=False, tenant="acme")
+    reply = wire.request("ids", column="ready")
+    in_order = [c["id"] for c in sorted(expected(store_path, tenant="acme",
+                                                 limits={("ready", None): 10**6})[0].values(),
+                                        key=card_sort_key)]
+    assert reply["result"] == {"ids": in_order, "total": len(in_order)}
+    assert len(in_order) > PAGE  # more than the page holds
+    assert sum(c["status"] == "ready" for c in board._state.cards.values()) == PAGE
+    board.lanes = True
+    lane = wire.request("ids", column="ready", lane="ann")["result"]["ids"]
+    assert lane == [i for i in in_order if board.store.get_task(i).assignee == "ann"]
+    assert wire.request("ids", column="nowhere")["result"] == {"ids": [], "total": 0}

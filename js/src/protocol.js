@@ -23,6 +23,7 @@ export const REQUEST = Object.freeze({
   RESYNC: "resync",
   POLL: "poll",
   MORE: "more",
+  IDS: "ids",
 });
 
 /** Requests that write to the store (refused locally on a read-only board). */
