@@ -1,10 +1,13 @@
 """``BoardState``: the board as the widget shows it, kept in step with the database by patches.
 
-The widget's Python side holds one ``BoardState``. It starts from one consistent snapshot (the
-cards and the event cursor read in one transaction), then follows ``task_events`` after that
-cursor: each batch of events names the tasks that changed, only those cards (and the parents
-whose progress they move) are re-read, and the difference is a patch with the next revision
-number. Because the snapshot and its cursor come from one read, no event falls between them.
+The widget's Python side holds one ``BoardState``: not the board, but its windows (each
+column's first cards under the page's filters, see :mod:`kanban_widget.store.windows`) and the
+columns' counts. It starts from one consistent snapshot (windows, counts and the event cursor
+read in one transaction), then follows ``task_events`` after that cursor: each batch of events
+names the tasks that changed, only those cards (and the parents whose progress they move) are
+re-read and placed in or out of the windows, and the difference is a patch with the next
+revision number. Each patch's reads share one transaction with its events, so no event falls
+between what it reads.
 
 This module knows the store and nothing of Jupyter; the widget and the sync thread drive it.
 """

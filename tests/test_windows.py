@@ -282,3 +282,23 @@ def test_ids_names_every_card_of_a_column_under_the_filters(store_path, make_boa
     lane = wire.request("ids", column="ready", lane="ann")["result"]["ids"]
     assert lane == [i for i in in_order if board.store.get_task(i).assignee == "ann"]
     assert wire.request("ids", column="nowhere")["result"] == {"ids": [], "total": 0}
+
+
+def test_lane_counts_follow_reassignments_from_another_process(store_path, make_board):
+    ready, _ = _board_of(store_path)
+    board, wire = make_board(store_path, lanes=True)
+    shown = next(i for i in ready if i in board._state.cards and
+                 board._state.cards[i]["assignee"] == "ann")
+    hidden = next(i for i in ready if i not in board._state.cards)
+    _other_process(store_path, [("update_task", (shown,), {"assignee": "bo"}),
+                                ("update_task", (hidden,), {"assignee": "cy"})])
+    cards, counts, lane_counts = expected(store_path, lanes=True)
+    wait_for(lambda: board._state.lane_counts == lane_counts)
+    assert board._state.counts == counts and board._state.cards == cards
+    sent = {}
+    for patch in wire.custom("patch"):
+        for status, lanes in patch.get("lane_counts", {}).items():
+            sent.setdefault(status, {}).update(lanes)
+    # the patches carried the lanes that changed, with their final values
+    assert sent["ready"]["cy"] == 1 and sent["ready"]["ann"] == lane_counts["ready"]["ann"]
+    assert all(n == lane_counts["ready"].get(lane, 0) for lane, n in sent["ready"].items()), sent
