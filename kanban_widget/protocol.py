@@ -25,6 +25,8 @@ MAX_NAME = 200
 """Longest assignee or tenant, from the page or a filter trait."""
 MAX_SEARCH = 1_000
 """Longest search filter."""
+MAX_STATUS = 32
+"""Longest status name (a column) the page may send; unknown statuses are columns too."""
 MAX_BULK = 10_000
 MAX_SPAWN = 10_000
 MAX_GRAPH_ROOTS = 1_000
@@ -157,6 +159,8 @@ _SPECS: dict[str, dict[str, tuple]] = {
     "graph": {"roots": ((list, type(None)), False, None), "depth": (_OPT_INT, False, None),
               "limit": (_OPT_INT, False, None), "archived": (_OPT_BOOL, False, None),
               "critical": (_OPT_STR, False, MAX_ID)},
+    "more": {"column": (_STR, True, MAX_STATUS), "lane": (_OPT_STR, False, MAX_NAME)},
+    "ids": {"column": (_STR, True, MAX_STATUS), "lane": (_OPT_STR, False, MAX_NAME)},
 }
 REQUEST_TYPES = tuple(_SPECS)
 

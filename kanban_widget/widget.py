@@ -1,9 +1,11 @@
 """``KanbanBoard``: the anywidget that shows a :class:`Store` as a live Kanban board.
 
 The widget is thin: traits carry state, custom messages carry requests and patches, and every
-rule lives in the store. The board's cards travel in the ``_board`` trait, whose value is
+rule lives in the store. What the page shows travels in the ``_board`` trait, whose value is
 computed from :class:`BoardState` when it is serialised, so a reloaded page or a second view
 always gets the current board while live changes travel as small patches (docs/protocol.md).
+The page holds only windows (each column's first cards and its count); the filter traits are
+applied here, in SQL, and "show more" is a ``more`` request.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import traitlets
 from . import protocol
 from .board import RELOADED, BoardState, wire_card
 from .protocol import BadMessage, parse_request
-from .store import BoardBusy, KanbanError, Store, TaskNotFound, list_boards
+from .store import BoardBusy, KanbanError, Store, TaskNotFound, list_boards, windows
 from .store.paths import (board_db_path, board_exists, kanban_root, normalize_slug, not_found,
                           slug_of)
 from .feed import BoardFeed
@@ -248,7 +250,11 @@ class KanbanBoard(TimeTravel, FlowTraits, anywidget.AnyWidget):
         self._root = kanban_root()  # the boards the switcher offers, fixed for this widget
         self._busy_timeout = given.busy_timeout if given else 10.0
         self._asked_read_only = bool(read_only)
-        self._show_archived_at_start = bool(kwargs.get("show_archived"))
+        # The view the first snapshot is read under (the traits are set by super().__init__).
+        self._view_at_start = windows.View(
+            search=str(kwargs.get("search", "")), tenant=str(kwargs.get("tenant", "")),
+            assignee=str(kwargs.get("assignee", "")), lanes=bool(kwargs.get("lanes")),
+            include_archived=bool(kwargs.get("show_archived")))
         target = self._open_target(slug_of(path, self._root), path, given)
         self._feed, self.store, self._state = target.feed, target.store, target.state
         self._dispatcher = dispatcher
@@ -259,7 +265,8 @@ class KanbanBoard(TimeTravel, FlowTraits, anywidget.AnyWidget):
                          boards=self._board_choices(target.slug),
                          **self._stored_wip_limits(kwargs))
         self.on_msg(self._on_message)
-        self.observe(self._on_show_archived, names="show_archived")
+        self.observe(self._on_view, names=["show_archived", "search", "tenant", "assignee",
+                                           "lanes"])
         self.observe(self._on_board_slug, names="board_slug")
         self._switchable = True
         if live:
@@ -278,10 +285,9 @@ class KanbanBoard(TimeTravel, FlowTraits, anywidget.AnyWidget):
                                  create=given is None and not self._asked_read_only)
         try:
             store = given or feed.writer(read_only=self._asked_read_only)
-            include_archived = (self.show_archived if self._switchable
-                                else self._show_archived_at_start)
-            return _Target(slug, feed, store, BoardState(feed.reader,
-                                                         include_archived=include_archived))
+            view = self._view() if self._switchable else self._view_at_start
+            windows.ensure_indexes(store, lanes=view.lanes)
+            return _Target(slug, feed, store, BoardState(feed.reader, view=view))
         except BaseException:
             feed.release()
             raise
@@ -394,6 +400,23 @@ class KanbanBoard(TimeTravel, FlowTraits, anywidget.AnyWidget):
         frame = analytics.tasks(self.store)
         return frame.loc[[i for i in ids if i in frame.index]]
 
+    def forecast(self, *, parent: Optional[str] = None, **options):
+        """When will the selected cards (or ``parent``'s children) be done? The open ones among
+        them, forecast by Monte Carlo from the board's own daily throughput: a DataFrame of
+        dates at the 50/70/85/95 % levels (:func:`kanban_widget.analytics.forecast_open`;
+        ``options`` such as ``window``, ``seed``, ``now`` go to ``forecast_when``).
+
+        Example::
+
+            board.selected = ["t_1a2b", "t_3c4d"]
+            board.forecast(seed=1)             # or board.forecast(parent="t_9f00")
+        """
+        from . import analytics
+
+        if parent is not None:
+            return analytics.forecast_open(self.store, parent=parent, **options)
+        return analytics.forecast_open(self.store, list(self.selected), **options)
+
     def refresh(self) -> None:
         """Re-read the whole board and send it to the page (rarely needed: the board is live),
         and the list of boards the switcher offers."""
@@ -427,7 +450,7 @@ class KanbanBoard(TimeTravel, FlowTraits, anywidget.AnyWidget):
         super().close()
 
     def __repr__(self) -> str:
-        return f"<KanbanBoard {self.store.path} ({len(self._state.cards)} cards)>"
+        return f"<KanbanBoard {self.store.path} ({self._state.total} cards)>"
 
     # -- called by the tail thread ---------------------------------------------------------------
 
@@ -446,11 +469,20 @@ class KanbanBoard(TimeTravel, FlowTraits, anywidget.AnyWidget):
 
     # -- trait observers -------------------------------------------------------------------------
 
-    def _on_show_archived(self, change: dict) -> None:
+    def _view(self) -> windows.View:
+        """The view the traits ask for: the filters, lanes and the archived column."""
+        return windows.View(search=self.search, tenant=self.tenant, assignee=self.assignee,
+                            lanes=self.lanes, include_archived=self.show_archived)
+
+    def _on_view(self, change: dict) -> None:
+        """A filter, lanes or the archived column changed: the windows are read again under
+        it (the filters run in SQL here, not over cards in the page) and the page gets them."""
         with self._lock:
-            self._state.include_archived = bool(change["new"])
-            self._state.reload()
-            self.send_state("_board")
+            view = self._view()
+            if view.lanes:
+                windows.ensure_indexes(self.store, lanes=True)
+            if self._state.set_view(view):
+                self.send_state("_board")
 
     # -- requests from the page -------------------------------------------------------------------
 
@@ -464,14 +496,14 @@ class KanbanBoard(TimeTravel, FlowTraits, anywidget.AnyWidget):
             if request["type"] == "resync":
                 self._resync_all()
                 return
-            handler = getattr(self, f"_do_{request['type']}")
+            handler = self._HANDLERS[request["type"]]
             if request["type"] == "dispatch":
                 # Not under the short wait: a pass runs the user's spawn function between its
                 # writes, which must not run holding the store's lock (it may use the store).
-                result = handler(request)
+                result = handler(self, request)
             else:
                 with self._page_busy_timeout():
-                    result = handler(request)
+                    result = handler(self, request)
         except BadMessage as exc:
             self._reply(request_id, error=str(exc), code=protocol.BAD_MESSAGE)
             return
@@ -550,32 +582,12 @@ class KanbanBoard(TimeTravel, FlowTraits, anywidget.AnyWidget):
         return {"removed": self.store.unlink_tasks(req["parent"], req["child"])}
 
     def _do_bulk(self, req: dict) -> dict:
-        # One transaction for the whole batch: the write lock is taken once (a held lock costs
-        # one short wait and BoardBusy, not one wait per card) and other readers see the batch
-        # land at once. Each card is a savepoint inside it, so one refusal undoes only that card.
-        action, value = req["action"], req.get("value")
-        results = []
-        with self.store.atomic():
-            for task_id in req["task_ids"]:
-                try:
-                    self._bulk_one(task_id, action, value)
-                    results.append({"task_id": task_id, "ok": True})
-                except KanbanError as exc:
-                    results.append({"task_id": task_id, "ok": False, "error": str(exc)})
-        return {"results": results}
-
-    def _bulk_one(self, task_id: str, action: str, value: Any) -> None:
-        with self.store.atomic():
-            if action == "move":
-                self.store.move_task(task_id, value)
-            elif action == "assign":
-                if self.store.get_task(task_id) is None:
-                    raise TaskNotFound(task_id, self.store.path)
-                self.store.update_task(task_id, assignee=value or None)
-            elif action == "priority":
-                self.store.update_task(task_id, priority=value)
-            else:
-                self.store.move_task(task_id, "archived")
+        # Store.bulk: one transaction (the write lock is taken once, other readers see the
+        # batch land at once), a savepoint per card (a refusal undoes only that card).
+        value = req.get("value")
+        change = {"move": {"status": value}, "assign": {"assignee": value or None},
+                  "priority": {"priority": value}, "archive": {"archive": True}}[req["action"]]
+        return {"results": [r.to_dict() for r in self.store.bulk(req["task_ids"], **change)]}
 
     def _do_detail(self, req: dict) -> dict:
         detail = self.store.task_detail(req["task_id"])
@@ -635,6 +647,32 @@ class KanbanBoard(TimeTravel, FlowTraits, anywidget.AnyWidget):
         if self._dispatcher is None:
             raise KanbanError("this board has no dispatcher; pass KanbanBoard(..., dispatcher=fn)")
         return self.store.dispatch_once(self._dispatcher, max_spawn=req.get("max_spawn")).to_dict()
+
+    def _do_more(self, req: dict) -> dict:
+        """Show the next page of one column (one lane of it, with lanes): its cards come as a
+        patch, sent before the reply, so the page applies them in revision order."""
+        with self._lock:
+            held = len(self._state.cards)
+            patch = self._state.show_more(req["column"], req.get("lane"))
+            if patch == RELOADED:
+                self._resync_all()
+            elif patch is not None:
+                self._publish_patch(patch)
+            return {"rev": self._state.rev, "added": max(0, len(self._state.cards) - held)}
+
+    def _do_ids(self, req: dict) -> dict:
+        """The ids of a column's cards under the filters, shown or not (at most
+        ``protocol.MAX_BULK``, the most a bulk request takes): what "select all" selects."""
+        ids = self._state.column_ids(req["column"], req.get("lane"))
+        return {"ids": ids, "total": self._state.counts.get(req["column"], 0)}
+
+    #: Which method answers each request type (``resync`` is answered in ``_on_message``).
+    _HANDLERS: dict = {
+        "move": _do_move, "create": _do_create, "update": _do_update, "comment": _do_comment,
+        "link": _do_link, "unlink": _do_unlink, "bulk": _do_bulk, "detail": _do_detail,
+        "dispatch": _do_dispatch, "poll": _do_poll, "more": _do_more, "ids": _do_ids,
+        "graph": _do_graph,
+    }
 
 
 def _login_name() -> str:

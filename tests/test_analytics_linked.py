@@ -119,12 +119,16 @@ def test_aging_bands(percentile, band):
 
 
 def test_a_board_can_forecast_its_selection(board):
-    # What ``KanbanBoard.forecast()`` will call: the board itself is a valid ``src``.
     board.selected = ["t_d", "t_e", "t_a"]
-    frame = analytics.forecast_open(board, board.selected, window=3, now=stamp(3), seed=1)
+    frame = board.forecast(window=3, now=stamp(3), seed=1)
     # Open: t_d and t_e. Days drawn from {3, 2, 1}: two items in one day unless it drew 1.
     assert frame.attrs["open_ids"] == ["t_d", "t_e"]
     assert frame["days"].to_dict() == {50: 1, 70: 2, 85: 2, 95: 2}
+    # The board itself is a valid source too, and a parent's children are the other question.
+    same = analytics.forecast_open(board, board.selected, window=3, now=stamp(3), seed=1)
+    assert same["days"].to_dict() == frame["days"].to_dict()
+    with pytest.raises(ValidationError, match="not a task on this board"):
+        board.forecast(parent="t_nope")
 
 
 def pick_day(chart, *days):

@@ -22,17 +22,15 @@ from pathlib import Path
 import pytest
 
 from kanban_widget import KanbanBoard, Store
-from kanban_widget.board import wire_card
 
-from test_sync import wait_for
+from test_sync import shown_truth, wait_for
 
 CLI = [sys.executable, "-m", "kanban_widget.cli"]
 
 
 def truth(path) -> dict:
-    """The cards as a fresh reader sees them."""
-    with Store(path, read_only=True) as store:
-        return {c["id"]: wire_card(c) for c in store.board().cards}
+    """The cards a page shows (each column's first page) as a fresh reader sees them."""
+    return shown_truth(path)[0]
 
 
 def titles(path) -> list[str]:

@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from kanban_widget.store.windows import PAGE
 from kanban_widget import Store
 from kanban_widget.widget import RECENT_PATCHES
 
@@ -56,7 +57,8 @@ def test_a_page_too_far_behind_gets_the_whole_board(board, store_path):
     assert wire.custom("patch") == []
     [state] = wire.states()
     assert state["_board"]["rev"] == reply["result"]["rev"]
-    assert len(state["_board"]["cards"]) == RECENT_PATCHES + 3
+    assert sum(state["_board"]["counts"].values()) == RECENT_PATCHES + 3
+    assert len(state["_board"]["cards"]) == PAGE  # one column: its first page is sent
 
 
 def test_a_page_across_a_reload_gets_the_whole_board(board, store_path):

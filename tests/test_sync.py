@@ -14,6 +14,7 @@ import pytest
 from kanban_widget import KanbanBoard, Store
 from kanban_widget.store import BoardGone
 from kanban_widget.board import wire_card
+from kanban_widget.store.windows import PAGE
 
 
 def wait_for(predicate, timeout=10.0, interval=0.02):
@@ -41,6 +42,7 @@ class Replica:
     def _load(self, snapshot):
         self.rev = snapshot["rev"]
         self.cards = {c["id"]: c for c in snapshot["cards"]}
+        self.counts = dict(snapshot["counts"])
 
     def pump(self):
         with self.wire.lock:
@@ -59,11 +61,22 @@ class Replica:
                     self.cards[card["id"]] = card
                 for task_id in patch["removes"]:
                     self.cards.pop(task_id, None)
+                self.counts.update(patch.get("counts", {}))
 
 
 def truth(path):
     with Store(path, read_only=True) as store:
         return {c["id"]: wire_card(c) for c in store.board().cards}
+
+
+def shown_truth(path):
+    """What a page should hold, from the whole board read the plain way: the first PAGE cards
+    of each column in board order, and each column's count."""
+    with Store(path, read_only=True) as store:
+        snapshot = store.board()
+    cards = {c["id"]: wire_card(c) for cards in snapshot.columns.values() for c in cards[:PAGE]}
+    counts = {status: len(cards) for status, cards in snapshot.columns.items() if cards}
+    return cards, counts
 
 
 def _writer(path, seed, n, done):
@@ -111,7 +124,7 @@ def _move_in_child(path, task):
 
 def test_state_converges_under_concurrent_writes_during_snapshot_and_patching(store_path, make_board):
     with Store(store_path) as store:
-        for i in range(30):
+        for i in range(90):  # more than a window's worth in ready: windows slide under the writes
             store.create_task(f"seed {i}", assignee="ann")
     ctx = multiprocessing.get_context("spawn")
     done = ctx.Event()
@@ -131,12 +144,14 @@ def test_state_converges_under_concurrent_writes_during_snapshot_and_patching(st
     finally:
         for w in writers:
             w.join(60)
-    expected = truth(store_path)
+    expected, expected_counts = shown_truth(store_path)
+    assert max(expected_counts.values()) > PAGE, "no column outgrew its window: nothing tested"
 
     def converged():
         for board, replica in replicas:
             replica.pump()
-            if replica.cards != expected:
+            counts = {s: n for s, n in replica.counts.items() if n}
+            if replica.cards != expected or counts != expected_counts:
                 return False
         return True
 

@@ -7,6 +7,7 @@
 import { FROM_PYTHON, REQUEST, TRAIT, WRITE_REQUESTS, BULK_ACTION } from "./protocol.js";
 import { applyPatch, normalizeBoard, patchDisposition, statusLabel } from "./state.js";
 import { bulkOutcome, bulkSummary } from "./bulk.js";
+import { patchCounts, readCounts } from "./windows.js";
 import {
   acknowledge, addMove, addWrite, NO_PENDING, rebase, reject, settlePatch, settleSnapshot,
 } from "./pending.js";
@@ -29,6 +30,7 @@ const RESYNC_RETRY_MS = 2000;
  */
 export function createBoardStore(model, { requestTimeoutMs = 30_000 } = {}) {
   let board = null;
+  let counts = readCounts(null); // how many cards each column has in Python (windows.js)
   let loadError = null;
   let pending = NO_PENDING; // request id → the page's write the server has not settled yet
   let shown = { board: null, pending: null, view: null }; // rebase(board, pending), memoized
@@ -47,7 +49,9 @@ export function createBoardStore(model, { requestTimeoutMs = 30_000 } = {}) {
 
   function load() {
     try {
-      board = normalizeBoard(model.get(TRAIT.BOARD));
+      const raw = model.get(TRAIT.BOARD);
+      board = normalizeBoard(raw);
+      counts = readCounts(raw);
       loadError = null;
     } catch (err) {
       board = null;
@@ -88,6 +92,7 @@ export function createBoardStore(model, { requestTimeoutMs = 30_000 } = {}) {
       resync();
       return;
     }
+    counts = patchCounts(counts, patch);
     pending = settlePatch(pending, patch, board);
     changed();
     const touched = Array.isArray(patch.touched) ? patch.touched : [];
@@ -217,6 +222,18 @@ export function createBoardStore(model, { requestTimeoutMs = 30_000 } = {}) {
     return reply;
   }
 
+  /** Ask Python for the next page of a column (of one lane of it, with lanes): its cards
+   * arrive as a patch before the reply. */
+  function more(status, lane = null) {
+    return request(REQUEST.MORE, lane ? { column: status, lane } : { column: status });
+  }
+
+  /** Ask Python for the ids of a column's cards under the filters, held or not (at most
+   * 10,000): what "select all" selects. Resolves with the reply. */
+  function columnIds(status, lane = null) {
+    return request(REQUEST.IDS, lane ? { column: status, lane } : { column: status });
+  }
+
   function subscribe(fn) {
     subscribers.add(fn);
     return () => subscribers.delete(fn);
@@ -249,6 +266,8 @@ export function createBoardStore(model, { requestTimeoutMs = 30_000 } = {}) {
     /** The board the page shows: `board` with the pending writes laid over it. */
     get view() { return view(); },
     get loadError() { return loadError; },
+    /** How many cards each column (and lane) has in Python: the page holds only windows. */
+    get counts() { return counts; },
     /** The page's writes the server has not settled (pending.js), by request id. */
     get pending() { return pending; },
     get notices() { return notices; },
@@ -260,6 +279,8 @@ export function createBoardStore(model, { requestTimeoutMs = 30_000 } = {}) {
     move,
     bulk,
     resync,
+    more,
+    columnIds,
     reload: onBoard,
     addNotice,
     dismissNotice,

@@ -23,6 +23,8 @@ export const REQUEST = Object.freeze({
   RESYNC: "resync",
   POLL: "poll",
   GRAPH: "graph",
+  MORE: "more",
+  IDS: "ids",
 });
 
 /** Requests that write to the store (refused locally on a read-only board). */

@@ -162,3 +162,23 @@ describe("lifecycle", () => {
     expect(store.loadError.message).toMatch(/list of cards/);
   });
 });
+
+describe("windows", () => {
+  it("keeps Python's counts from the snapshot and the patches, and asks for more and for ids", () => {
+    const model = fakeModel({ _board: { ...board([card("a")]), counts: { ready: 120 } }, read_only: false });
+    const store = createBoardStore(model);
+    expect(store.counts.columns.get("ready")).toBe(120);
+    model.pyCustom({ type: "patch", rev: 2, upserts: [card("b", { status: "blocked" })], removes: ["a"],
+      counts: { ready: 119, blocked: 1 } });
+    expect([...store.counts.columns]).toEqual([["ready", 119], ["blocked", 1]]);
+    expect(store.getCard("a")).toBeNull(); // left the window: the page no longer holds it
+    store.more("ready");
+    store.more("ready", "ann");
+    store.columnIds("ready");
+    expect(model.sent.map(({ type, column, lane }) => [type, column, lane])).toEqual([
+      ["more", "ready", undefined], ["more", "ready", "ann"], ["ids", "ready", undefined]]);
+    // a snapshot without counts (an older kernel): the held cards are the counts
+    model.pyUpdate("_board", board([card("a")], { rev: 9 }));
+    expect(store.counts.known).toBe(false);
+  });
+});

@@ -83,8 +83,8 @@ def test_page_converges_by_polling_when_thread_sends_are_lost(harness, board):
 
     # The page's revision is Python's: its next poll says so, and gets only the reply.
     asked = []
-    answer = w._do_poll
-    w._do_poll = lambda req: (asked.append(req["rev"]), answer(req))[1]
+    answer = w._HANDLERS["poll"]
+    w._HANDLERS = {**w._HANDLERS, "poll": lambda me, req: (asked.append(req["rev"]), answer(me, req))[1]}
     deadline = time.monotonic() + 20
     while not (asked and asked[-1] == w._state.rev):
         assert time.monotonic() < deadline, f"polls {asked}, Python at {w._state.rev}"

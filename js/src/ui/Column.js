@@ -6,11 +6,13 @@ import { statusHelp, statusLabel, wipFigure } from "../state.js";
 import { WipLimit } from "./WipLimit.js";
 import { statusClass } from "./status-style.js";
 import { selectionState } from "../selection.js";
-import { useActions, useFrame } from "./context.js";
+import { useActions, useBoardModel, useFrame } from "./context.js";
+import { countOf } from "../windows.js";
 
 /** One column: header (select-all, label, count, +), inline create, one cell per lane. */
 export function Column({ column }) {
   const actions = useActions();
+  const model = useBoardModel(); // the page holds windows; Python counts the columns
   const { grouped, lanes, now, selectedSet, selected, readOnly, view, board, ageBands, wipLimits } = useFrame();
   const laneNames = grouped.lanes;
   const { status } = column;
@@ -18,7 +20,16 @@ export function Column({ column }) {
   for (const list of column.lanes.values()) for (const c of list) allIds.push(c.id);
   const sel = selectionState(selected, allIds);
   const label = statusLabel(status);
-  const wip = wipFigure(column.total, Object.hasOwn(wipLimits, status) ? wipLimits[status] : null, status);
+  const count = countOf(model.counts, status, "", column.count);
+  // Select all means the column's cards, held or not: Python names those it holds back.
+  const selectAll = async () => {
+    if (count > allIds.length) {
+      const reply = await model.columnIds(status);
+      if (reply.ok && Array.isArray(reply.result.ids)) return actions.toggleColumn(reply.result.ids);
+    }
+    return actions.toggleColumn(allIds);
+  };
+  const wip = wipFigure(count, Object.hasOwn(wipLimits, status) ? wipLimits[status] : null, status);
   const band = Object.hasOwn(ageBands, status) ? ageBands[status] : undefined;
   return html`<section
     class=${`kb-column ${statusClass(status)}`}
@@ -31,11 +42,11 @@ export function Column({ column }) {
         type="checkbox"
         class="kb-col-check"
         data-select-all
-        aria-label=${`Select all ${column.count} cards in ${label}`}
+        aria-label=${`Select all ${count} cards in ${label}`}
         checked=${sel === "all"}
         indeterminate=${sel === "some"}
         disabled=${!allIds.length}
-        onClick=${() => actions.toggleColumn(allIds)}
+        onClick=${selectAll}
       />
       <span class="kb-dot" aria-hidden="true"></span>
       <h3 class="kb-col-title" title=${statusHelp(status)}>${label}</h3>
@@ -43,8 +54,8 @@ export function Column({ column }) {
       : html`<span
         class="kb-count"
         data-column-count
-        title=${column.count === column.total ? `${column.total} cards` : `${column.count} of ${column.total} cards match the filters`}
-      >${column.count}</span>`}
+        title=${model.counts.known || column.count === column.total ? `${count} cards` : `${column.count} of ${column.total} cards match the filters`}
+      >${count}</span>`}
       ${!wip && !readOnly && status !== "archived" && status !== "done" && html`<${WipLimit} status=${status} label=${label} />`}
       ${!readOnly && status !== "archived" && html`<button
         type="button"
@@ -65,9 +76,14 @@ export function Column({ column }) {
       const key = `${status}|${lane}`;
       const limit = limitFor(view.limits, key);
       const shown = cards.length > limit ? cards.slice(0, limit) : cards;
-      const hidden = cards.length - shown.length;
+      const total = Math.max(cards.length, countOf(model.counts, status, lanes ? lane : "", cards.length));
+      const hidden = total - shown.length;
+      const showMore = () => {
+        actions.showMore(key);
+        if (total > cards.length) model.more(status, lanes ? lane : null); // the next page from Python
+      };
       return html`<div class="kb-cell" key=${lane} data-lane=${lanes ? lane : undefined} data-drop-status=${status}>
-        ${lanes && html`<div class="kb-lane-head"><span class="kb-lane-name">${lane}</span> <span class="kb-lane-count">${cards.length}</span></div>`}
+        ${lanes && html`<div class="kb-lane-head"><span class="kb-lane-name">${lane}</span> <span class="kb-lane-count">${total}</span></div>`}
         ${shown.map((card) => html`<${Card}
           key=${card.id}
           card=${card}
@@ -76,7 +92,7 @@ export function Column({ column }) {
           readOnly=${readOnly}
           band=${band}
         />`)}
-        ${hidden > 0 && html`<button type="button" class="kb-more" data-show-more onClick=${() => actions.showMore(key)}>
+        ${hidden > 0 && html`<button type="button" class="kb-more" data-show-more onClick=${showMore}>
           Show ${Math.min(hidden, PAGE_SIZE)} more (${hidden} hidden)
         </button>`}
         ${!cards.length && !lanes && html`<div class="kb-empty">— no tasks —</div>`}
