@@ -193,7 +193,9 @@ def test_the_patch_stream_a_widget_would_forward(served):
     board = RemoteBoard(server.url, server.token, on_message=messages.append)
     try:
         assert board.wait_until(lambda b: b.status == "live")
-        cli(path, "create", "Seen by the stream")
+        # Patches carry changes inside the windows (the first cards of each column), and
+        # earlier tests filled ready: a high priority puts the card at the column's head.
+        cli(path, "create", "Seen by the stream", "--priority", "99")
         assert board.wait_until(lambda b: "Seen by the stream" in b.titles())
         assert messages[0]["type"] == "board"
         patches = messages[1:]
@@ -206,9 +208,10 @@ def test_the_patch_stream_a_widget_would_forward(served):
         board.close()
 
 
-def test_a_board_larger_than_a_megabyte_is_followed(tmp_path):
-    """The whole board is one message: websockets' default 1 MiB limit must not cut off a
-    board of a few thousand cards (it made the client reconnect forever)."""
+def test_a_board_of_thousands_of_large_cards_is_followed(tmp_path):
+    """A board of a few thousand large cards is followed at the first attempt: the server
+    sends its windows (the first cards of each column) and the counts, well under websockets'
+    1 MiB default message limit, which once made the client reconnect forever."""
     path = tmp_path / "big.db"
     with Store(path) as store, store.atomic():
         for i in range(2500):
@@ -217,7 +220,7 @@ def test_a_board_larger_than_a_megabyte_is_followed(tmp_path):
     board = RemoteBoard(server.url, server.token)
     try:
         assert board.wait_until(lambda b: b.status == "live", 120), board.error
-        assert len(board.cards) == 2500 and board.bytes_received > 2**20
+        assert len(board.cards) == 50                     # the ready column's first page
         assert board.attempts == 1
     finally:
         board.close()
