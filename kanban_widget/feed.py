@@ -45,13 +45,13 @@ log = logging.getLogger(__name__)
 class FeedListener(Protocol):
     """What a board following a feed answers (the widget implements it)."""
 
-    def _publish_patch(self, patch: dict) -> None:
+    def publish_patch(self, patch: dict) -> None:
         """Send the page this patch of the board (it is the next revision)."""
 
-    def _resync_all(self) -> None:
+    def resync_all(self) -> None:
         """Send the page the whole board again (its state was re-read from scratch)."""
 
-    def _report_sync_error(self, message: str) -> None:
+    def report_sync_error(self, message: str) -> None:
         """Show ``message`` in the page's banner; ``""`` clears it."""
 
 
@@ -69,17 +69,17 @@ class Follower:
     def patch(self, patch: dict) -> None:
         listener = self._listener()
         if listener is not None:
-            listener._publish_patch(patch)
+            listener.publish_patch(patch)
 
     def resync(self) -> None:
         listener = self._listener()
         if listener is not None:
-            listener._resync_all()
+            listener.resync_all()
 
     def report(self, message: str) -> None:
         listener = self._listener()
         if listener is not None:
-            listener._report_sync_error(message)
+            listener.report_sync_error(message)
 
 
 class BoardFeed:

@@ -19,7 +19,8 @@ import time
 import warnings
 import weakref
 from collections import deque
-from typing import Any, Callable, NamedTuple, Optional
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, NamedTuple, Optional
 
 import anywidget
 import traitlets
@@ -118,21 +119,33 @@ class _Listener:
         self._widget = weakref.ref(widget)
         self._state = state
 
-    def _forward(self, method: str, *args: Any) -> None:
+    @contextmanager
+    def _shown(self) -> Iterator[Optional["KanbanBoard"]]:
+        """The widget, under its lock (a board switch happens under it too), while it still
+        shows this board; else None."""
         widget = self._widget()
-        if widget is not None:
-            with widget._lock:  # the switch happens under it too
-                if widget._state is self._state:
-                    getattr(widget, method)(*args)
+        if widget is None:
+            yield None
+            return
+        with widget._lock:
+            yield widget if widget._state is self._state else None
 
-    def _publish_patch(self, patch: dict) -> None:
-        self._forward("_publish_patch", patch)
+    # The FeedListener interface (feed.py), each call passed on by name, not by string.
 
-    def _resync_all(self) -> None:
-        self._forward("_resync_all")
+    def publish_patch(self, patch: dict) -> None:
+        with self._shown() as widget:
+            if widget is not None:
+                widget._publish_patch(patch)
 
-    def _report_sync_error(self, message: str) -> None:
-        self._forward("_report_sync_error", message)
+    def resync_all(self) -> None:
+        with self._shown() as widget:
+            if widget is not None:
+                widget._resync_all()
+
+    def report_sync_error(self, message: str) -> None:
+        with self._shown() as widget:
+            if widget is not None:
+                widget._report_sync_error(message)
 
 
 class KanbanBoard(TimeTravel, FlowTraits, anywidget.AnyWidget):

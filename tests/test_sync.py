@@ -257,10 +257,10 @@ def test_feed_thread_ends_when_its_followers_are_garbage_collected(fresh_store):
     from kanban_widget.feed import BoardFeed
 
     class Owner:
-        def _publish_patch(self, patch):
+        def publish_patch(self, patch):
             pass
 
-        def _report_sync_error(self, message):
+        def report_sync_error(self, message):
             pass
 
     feed = BoardFeed.acquire(fresh_store.path)

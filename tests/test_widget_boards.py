@@ -170,9 +170,9 @@ def test_a_patch_of_the_old_board_computed_before_the_switch_is_dropped(home, ma
     old_listener = board._listener
     board.board_slug = "default"
     before = len(wire.custom("patch"))
-    old_listener._publish_patch({"type": "patch", "rev": 99, "upserts": [], "removes": []})
-    old_listener._resync_all()
-    old_listener._report_sync_error("old board trouble")
+    old_listener.publish_patch({"type": "patch", "rev": 99, "upserts": [], "removes": []})
+    old_listener.resync_all()
+    old_listener.report_sync_error("old board trouble")
     assert len(wire.custom("patch")) == before and board.error == ""
-    board._listener._report_sync_error("new board trouble")  # the new board's still arrive
+    board._listener.report_sync_error("new board trouble")  # the new board's still arrive
     assert board.error == "new board trouble"

@@ -104,20 +104,20 @@ class BoardHub:
 
     # -- called by the feed's thread -------------------------------------------------------------
 
-    def _publish_patch(self, patch: dict) -> None:
+    def publish_patch(self, patch: dict) -> None:
         with self._lock:
             self._recent.append(patch)
             for subscriber in self._subscribers:
                 subscriber.push(("patch", patch))
 
-    def _resync_all(self) -> None:
+    def resync_all(self) -> None:
         with self._lock:
             self._recent.clear()
             self.session = secrets.token_hex(8)
             for subscriber in self._subscribers:
                 subscriber.push(BOARD)
 
-    def _report_sync_error(self, message: str) -> None:
+    def report_sync_error(self, message: str) -> None:
         with self._lock:
             self.error = message
             for subscriber in self._subscribers:
