@@ -36,6 +36,22 @@ describe("the view's actions", () => {
     expect(viewState.get()).toMatchObject({ drawerId: "d", drawerOpener: "d" });
   });
 
+  it("select all takes the whole column from Python when the page holds only its window", async () => {
+    const { model, actions } = setup({ _board: board(
+      [card("a", { status: "todo" }), card("b", { status: "todo" })], { counts: { todo: 4 } }) });
+    const done = actions.toggleColumnOf("todo");
+    expect(model.sent[0]).toMatchObject({ type: "ids", column: "todo" });
+    model.pyCustom({ type: "reply", id: model.sent[0].id, ok: true,
+      result: { ids: ["a", "b", "x", "y"], total: 4 } });
+    await done;
+    expect(model.get("selected")).toEqual(["a", "b", "x", "y"]);
+    const again = actions.toggleColumnOf("todo");          // all selected: clears them all
+    model.pyCustom({ type: "reply", id: model.sent[1].id, ok: true,
+      result: { ids: ["a", "b", "x", "y"], total: 4 } });
+    await again;
+    expect(model.get("selected")).toEqual([]);
+  });
+
   it("moves: a selected card carries the selection in one bulk request, which stays selected", () => {
     const { model, boardModel, actions } = setup({ selected: ["a", "b"] });
     actions.moveCards("a", "ready");

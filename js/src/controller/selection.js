@@ -3,6 +3,7 @@
 
 import { TRAIT } from "../protocol.js";
 import { selectRange, toggleAll, toggleId } from "../selection.js";
+import { countOf } from "../windows.js";
 
 /** The ids of column `status` as the view groups it (filtered, every lane, hidden ones too). */
 export function columnIds(grouped, status) {
@@ -17,7 +18,7 @@ export function columnIds(grouped, status) {
  * @param ctx the controller's sources (controller/index.js)
  * @param panels the panel actions (a plain click opens the drawer)
  */
-export function createSelectionActions({ writeTrait, view, update, grouping, selected }, panels) {
+export function createSelectionActions({ boardModel, writeTrait, view, update, grouping, selected }, panels) {
   const setSelected = (ids) => writeTrait(TRAIT.SELECTED, ids);
   const setAnchor = ({ status, id }) => update({ anchors: { ...view().anchors, [status]: id } });
 
@@ -49,8 +50,19 @@ export function createSelectionActions({ writeTrait, view, update, grouping, sel
       }
     },
     toggleColumn: (ids) => setSelected(toggleAll(selected(), ids)),
-    /** Ctrl/Cmd+A on a card: select (or clear) its whole column. */
-    toggleColumnOf: (status) => setSelected(toggleAll(selected(), columnIds(grouping(), status))),
+    /**
+     * Select (or clear) column `status` whole, the cards the page holds or not (the header's
+     * checkbox, Ctrl/Cmd+A on a card): Python names the ones beyond the page's window.
+     */
+    async toggleColumnOf(status) {
+      const held = columnIds(grouping(), status);
+      let ids = held;
+      if (countOf(boardModel.counts, status, "", held.length) > held.length) {
+        const reply = await boardModel.columnIds(status);
+        if (reply.ok && Array.isArray(reply.result.ids)) ids = reply.result.ids;
+      }
+      setSelected(toggleAll(selected(), ids));
+    },
     clearSelection: () => setSelected([]),
   };
 }

@@ -21,14 +21,6 @@ export function Column({ column }) {
   const sel = selectionState(selected, allIds);
   const label = statusLabel(status);
   const count = countOf(model.counts, status, "", column.count);
-  // Select all means the column's cards, held or not: Python names those it holds back.
-  const selectAll = async () => {
-    if (count > allIds.length) {
-      const reply = await model.columnIds(status);
-      if (reply.ok && Array.isArray(reply.result.ids)) return actions.toggleColumn(reply.result.ids);
-    }
-    return actions.toggleColumn(allIds);
-  };
   const wip = wipFigure(count, Object.hasOwn(wipLimits, status) ? wipLimits[status] : null, status);
   const band = Object.hasOwn(ageBands, status) ? ageBands[status] : undefined;
   return html`<section
@@ -46,7 +38,7 @@ export function Column({ column }) {
         checked=${sel === "all"}
         indeterminate=${sel === "some"}
         disabled=${!allIds.length}
-        onClick=${selectAll}
+        onClick=${() => actions.toggleColumnOf(status)}
       />
       <span class="kb-dot" aria-hidden="true"></span>
       <h3 class="kb-col-title" title=${statusHelp(status)}>${label}</h3>
