@@ -33,7 +33,7 @@ CHANGES_LISTED = 50
 
 class TimeTravel(traitlets.HasTraits):
     """The widget's time-travel traits and methods (a mixin of ``KanbanBoard``; it needs the
-    widget's ``store``, ``tenant`` and ``show_archived``)."""
+    widget's ``store`` and its filters: ``tenant``, ``assignee``, ``search``, ``show_archived``)."""
 
     time = traitlets.Any(None, allow_none=True).tag(sync=True)
     """The moment the board shows: None (default) is live; a datetime, a pandas Timestamp or
@@ -54,7 +54,7 @@ class TimeTravel(traitlets.HasTraits):
         except KanbanError as exc:
             raise traitlets.TraitError(f"time: {exc}") from None
 
-    @traitlets.observe("time", "tenant", "show_archived")
+    @traitlets.observe("time", "tenant", "assignee", "search", "show_archived")
     def _on_time(self, _change: Any) -> None:
         self._time_view = {} if self.time is None else self.time_view(self.time)
 
@@ -67,6 +67,7 @@ class TimeTravel(traitlets.HasTraits):
         with store.reading() as conn:
             history = history_of(store)
             past = history.board_at(conn, at, tenant=self.tenant or None,
+                                    assignee_is=self.assignee or None, search=self.search,
                                     include_archived=self.show_archived,
                                     per_column=PAST_CARDS_PER_COLUMN)
             span = history.span() or (at, at)

@@ -92,6 +92,27 @@ def test_filters_apply_to_the_past_board(clocked, make_board):
     assert [c["title"] for c in column(board._time_view, "ready")["cards"]] == ["a"]
 
 
+def test_assignee_and_search_apply_to_the_past_board(clocked, make_board):
+    """The assignee filter asks who held the card then; search looks at ids and titles."""
+    store, clock = clocked
+    ann = store.create_task("Write the spec", assignee="ann")
+    store.create_task("Review the plan")
+    store.create_task("Ship it")
+    then = clock.now
+    clock.now += 60
+    store.update_task(ann, assignee="bob")               # after the moment shown
+    board, _ = make_board(store, live=False, time=then)
+    titles = lambda: [c["title"] for c in column(board._time_view, "ready")["cards"]]  # noqa: E731
+    board.assignee = "ann"
+    assert titles() == ["Write the spec"]                 # ann's then, bob's now
+    board.assignee = "(unassigned)"
+    assert sorted(titles()) == ["Review the plan", "Ship it"]
+    board.assignee = ""
+    board.search = "PLAN"
+    assert titles() == ["Review the plan"]
+    assert column(board._time_view, "ready")["count"] == 1
+
+
 def test_a_bad_time_is_refused_with_what_to_give(make_board, store_path):
     board, _ = make_board(store_path, live=False)
     with pytest.raises(traitlets.TraitError, match="time: as_of must be a datetime"):

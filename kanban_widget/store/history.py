@@ -37,7 +37,7 @@ from .models import BoardSnapshot
 from .replay import replay_board
 from .snapshot import cards_from_cursor
 from ._timeline import Timeline
-from .vocabulary import BOARD_COLUMNS, EVENT_ALIASES, status_order
+from .vocabulary import BOARD_COLUMNS, EVENT_ALIASES, UNASSIGNED, status_order
 
 #: Card fields the log tells as they were at ``as_of``; every other field is the current one.
 FROM_LOG = ("status", "status_since", "assignee", "priority", "progress", "link_counts",
@@ -384,11 +384,14 @@ class BoardHistory:
         return out, ~has & logged & ~from_start
 
     def board_at(self, conn, t: int, *, tenant: Optional[str] = None,
-                 include_archived: bool = False, per_column: Optional[int] = None) -> PastBoard:
+                 include_archived: bool = False, per_column: Optional[int] = None,
+                 assignee_is: Optional[str] = None, search: str = "") -> PastBoard:
         """The board at ``t`` (Unix seconds), laid out as :meth:`Store.board` lays it out;
         the fields the log cannot tell are read from ``conn`` (the tasks' current rows).
         ``per_column``: card dicts for only the first so many cards of each column (the
-        page's window; ``column_counts`` has every column's full count)."""
+        page's window; ``column_counts`` has every column's full count). ``assignee_is``
+        keeps the cards assigned to that name then (``"(unassigned)"``: to nobody); ``search``
+        the cards whose id or (today's) title holds it, in any case."""
         state = self.state_at(t)
         assignee, assignee_unknown = self._value_at(self.assignee, self.current_assignee, t)
         priority, priority_unknown = self._value_at(self.priority, self.current_priority, t)
@@ -397,6 +400,14 @@ class BoardHistory:
             shown &= state.status != self.archived
         if tenant is not None:
             shown &= self.tenant == self.name_code.get(tenant, -2)
+        if assignee_is:
+            shown &= assignee == (-1 if assignee_is == UNASSIGNED
+                                  else self.name_code.get(assignee_is, -2))
+        needle = search.strip().lower()
+        if needle:
+            shown &= np.array([needle in task_id.lower() or needle in (title or "").lower()
+                               for task_id, title in zip(self.task_ids, self.title)],
+                              dtype=bool)
         codes = np.flatnonzero(shown)
         codes = self._board_order(codes, state.status, priority)
         names = self.statuses
