@@ -27,7 +27,7 @@ import threading
 from typing import TYPE_CHECKING, Optional
 
 from . import protocol
-from .board import RELOADED, matches_filters, wire_card
+from .board import matches_filters, wire_card
 from .feed import Follower
 from .store import windows
 from .store.vocabulary import card_sort_key
@@ -91,9 +91,21 @@ class RemoteState:
     def _connect(self) -> "RemoteBoard":
         from .server.client import RemoteBoard
 
+        # A socket replaced by another (the archived column shown or hidden) may still deliver
+        # a message while it closes: only the newest socket's are taken.
+        self._generation = generation = getattr(self, "_generation", 0) + 1
+
+        def on_message(message: dict) -> None:
+            if generation == self._generation:
+                self._on_message(message)
+
+        def on_status(status: str, error: str) -> None:
+            if generation == self._generation:
+                self._on_status(status, error)
+
         return RemoteBoard(self._url, self._token, board=self._board,
                            include_archived=self.view.include_archived,
-                           on_message=self._on_message, on_status=self._on_status)
+                           on_message=on_message, on_status=on_status)
 
     def close(self) -> None:
         """Stop following the server."""

@@ -134,5 +134,27 @@ def test_what_a_remote_board_cannot_do_says_so(server, make_board, monkeypatch):
         board.tasks_frame()
     with pytest.raises(KanbanError, match="not available for a remote board"):
         board.time_view(0)
+    with pytest.raises(Exception, match="WIP limits: not available for a remote board"):
+        board.wip_limits = {"running": 2}
+    assert board.wip_limits == {}
     reply = wire.request("dispatch")
     assert not reply["ok"] and "no dispatcher" in reply["error"]
+
+
+def test_filters_lanes_and_the_archived_column(db, server, make_board):
+    with Store(db) as store:
+        store.create_task("Zoe's card", assignee="zoe")
+        archived = store.create_task("Old news")
+        store.move_task(archived, "archived")
+    board, wire = make_board(server.url, token=server.token)
+    assert "Old news" not in titles(board)
+    board.assignee = "zoe"
+    assert [board._state.cards[i]["title"] for i in board.visible_ids()] == ["Zoe's card"]
+    board.lanes = True  # grouped by the page over the cards held
+    assert wire.states()[-1]["_board"]["cards"]
+    board.assignee, board.lanes = "", False
+    board.show_archived = True  # another view of the server: the socket reconnects
+    wait_for(lambda: "Old news" in titles(board))
+    assert "archived" in board._state.payload()["columns"]
+    reply = wire.request("graph", task_id=archived)
+    assert not reply["ok"] and "not available for a remote board" in reply["error"]
