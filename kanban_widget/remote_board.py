@@ -23,18 +23,21 @@ an error in the banner instead of retrying forever.
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import TYPE_CHECKING, Optional
 
 from . import protocol
 from .board import matches_filters, wire_card
 from .feed import Follower
-from .store import windows
+from .store import KanbanError, windows
 from .store.vocabulary import card_sort_key
 
 if TYPE_CHECKING:  # the server package needs the [server] extra: imported when a URL is given
     from .server.client import RemoteBoard
     from .server.remote_store import RemoteStore
+
+log = logging.getLogger(__name__)
 
 #: Seconds a new remote board waits for the server's first board before it shows what it has
 #: (an empty board with "offline" in the banner, when the server cannot be reached).
@@ -229,15 +232,23 @@ class RemoteState:
             sent = {c["id"] for c in patch["upserts"]} | set(patch["removes"])
             stale = [i for i in patch.get("touched", []) if i in self.cards and i not in sent]
         # Cards held past the server's window ("show more") that changed: read them again.
-        upserts = list(patch["upserts"])
-        if stale:
-            for card in self.store.cards(stale):
-                upserts.append(wire_card(card))
+        upserts, removes = list(patch["upserts"]), list(patch["removes"])
+        try:
+            reread = [wire_card(card) for card in self.store.cards(stale)] if stale else []
+        except KanbanError as exc:  # the server went away meanwhile: stop showing them
+            log.info("kanban-widget: could not re-read %d cards: %s", len(stale), exc)
+            reread = []
+        found = {card["id"] for card in reread}
         with self.lock:
-            for card in upserts[len(patch["upserts"]):]:
+            for card in reread:
                 self.cards[card["id"]] = card
+            for task_id in stale:
+                if task_id not in found:  # deleted, or not read: "show more" reads it again
+                    self.cards.pop(task_id, None)
+                    removes.append(task_id)
+            upserts += reread
             self.rev += 1
-            own = self._own_patch({"upserts": upserts, "removes": list(patch["removes"]),
+            own = self._own_patch({"upserts": upserts, "removes": removes,
                                    "touched": list(patch.get("touched", []))})
             for key in ("counts", "tenants", "assignees"):
                 if key in patch:
@@ -252,8 +263,8 @@ class RemoteState:
         with self.lock:
             self.status = status
             self.error = banner(status, error, self._url)
-        if status in ("unauthorized", "failed"):
-            self._first.set()  # no board is coming: stop waiting for one
+        if status != "live":
+            self._first.set()  # no board is coming soon: show what there is, and the banner
         if self.follower is not None:
             self.follower.report(self.error)
 

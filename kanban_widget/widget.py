@@ -333,6 +333,7 @@ class KanbanBoard(TimeTravel, FlowTraits, anywidget.AnyWidget):
     def _prepare_switch(self, slug: str) -> None:
         """Open board ``slug`` ready to be shown (the ``board_slug`` observer shows it), or
         raise: BoardNotFound naming the boards there are, or the store's error opening it."""
+        self._needs_board_file("switching boards")  # a served board is picked with board=
         with self._lock:
             if slug == self.board_slug or (self._prepared and self._prepared.slug == slug):
                 return

@@ -84,10 +84,20 @@ def test_more_and_select_all_read_the_server(db, server, make_board):
     board, wire = make_board(server.url, token=server.token)
     [column] = board._state.counts  # every card is in one column
     assert len(board._state.cards) == 50 and board._state.counts[column] == 61
+    first_page = set(board._state.cards)
     reply = wire.request("more", column=column)
     assert reply["ok"] and reply["result"]["added"] == 11
     assert len(board._state.cards) == 61
     assert wire.request("more", column=column)["result"]["added"] == 0
+    # A card past the server's window changes where it is: the server's patch names it
+    # without its card, which this side reads again.
+    last = board._state.cards[sorted(set(board._state.cards) - first_page)[0]]
+    board.store.update_task(last["id"], body="changed afar")
+    wait_for(lambda: board._state.cards[last["id"]].get("body") == "changed afar")
+    assert any(c["id"] == last["id"] and c.get("body") == "changed afar"
+               for p in wire.custom("patch") for c in p["upserts"])
+    with pytest.raises(Exception, match="switching boards: not available"):
+        board.board_slug = "other"
     ids = wire.request("ids", column=column)["result"]
     assert len(ids["ids"]) == 61 and ids["total"] == 61
 
