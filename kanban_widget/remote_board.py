@@ -99,8 +99,12 @@ class RemoteState:
         self._generation = generation = getattr(self, "_generation", 0) + 1
 
         def on_message(message: dict) -> None:
-            if generation == self._generation:
+            if generation != self._generation:
+                return
+            try:
                 self._on_message(message)
+            except Exception:  # a bug of ours must not end the socket's thread: log, go on
+                log.exception("kanban-widget: a message from %s failed", self._url)
 
         def on_status(status: str, error: str) -> None:
             if generation == self._generation:

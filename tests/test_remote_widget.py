@@ -128,9 +128,9 @@ def test_a_rejected_token_shows_an_error_and_stops(db, server, make_board):
     wait_for(lambda: board.error != "")
     assert "refused the token" in board.error
     socket = board._state._socket
-    attempts = socket.attempts
-    time.sleep(1.0)  # a retry loop would have tried again by now (its first wait is 0.25 s)
-    assert socket.attempts == attempts == 1 and socket.status == "unauthorized"
+    socket._thread.join(10)  # the following thread ended: nothing is left to retry
+    assert not socket._thread.is_alive()
+    assert socket.attempts == 1 and socket.status == "unauthorized"
 
 
 def test_what_a_remote_board_cannot_do_says_so(server, make_board, monkeypatch):
