@@ -35,6 +35,7 @@ from .feed import BoardFeed
 from .graph_view import answer_graph
 from .time_travel import TimeTravel
 from .flow_hints import FlowTraits
+from .remote_board import is_board_url, open_remote
 
 log = logging.getLogger(__name__)
 STATIC = pathlib.Path(__file__).parent / "static"
@@ -164,7 +165,9 @@ class KanbanBoard(TimeTravel, FlowTraits, anywidget.AnyWidget):
         board.close()                      # stops its thread and closes its connections
 
     Args:
-        db: a path to the board file, a :class:`Store`, or None for the default board.
+        db: a path to the board file, a :class:`Store`, None for the default board, or the
+            URL of a board served by ``kanban-widget api``
+            (``"http://host:9120/api/plugins/kanban"``, README "Remote boards").
         board: the slug of one of the kanban home's boards (see ``Store.boards()``), instead
             of ``db``; giving both raises ValidationError, an unknown slug BoardNotFound.
         dispatcher: a callable ``spawn(task)`` that enables the dispatch button, which runs
@@ -172,6 +175,7 @@ class KanbanBoard(TimeTravel, FlowTraits, anywidget.AnyWidget):
         user: the author of comments written from the page (default: the login name).
         read_only: open the board read-only.
         live: follow changes made by other processes (default True).
+        token: the token of a served board (default ``$KANBAN_TOKEN``); only with a URL.
         Any trait (``tenant``, ``search``, ``assignee``, ``show_archived``, ``lanes``,
         ``selected``) may be given as a keyword to start with it set.
 
@@ -242,6 +246,7 @@ class KanbanBoard(TimeTravel, FlowTraits, anywidget.AnyWidget):
         user: Optional[str] = None,
         read_only: bool = False,
         live: bool = True,
+        token: Optional[str] = None,
         **kwargs: Any,
     ):
         unknown = (set(kwargs) - set(self.class_trait_names(sync=True)) - {"layout"}) | (
@@ -258,17 +263,14 @@ class KanbanBoard(TimeTravel, FlowTraits, anywidget.AnyWidget):
         self._switchable = False  # True once __init__ has set the board it opened
         self._recent: deque = deque(maxlen=RECENT_PATCHES)  # for a page that missed sends
         self._beacon_at = -BEACON_EVERY
-        given = db if isinstance(db, Store) else None
-        path = Store.resolve_path(given.path if given else db, board=board)
-        self._root = kanban_root()  # the boards the switcher offers, fixed for this widget
-        self._busy_timeout = given.busy_timeout if given else 10.0
         self._asked_read_only = bool(read_only)
         # The view the first snapshot is read under (the traits are set by super().__init__).
         self._view_at_start = windows.View(
             search=str(kwargs.get("search", "")), tenant=str(kwargs.get("tenant", "")),
             assignee=str(kwargs.get("assignee", "")), lanes=bool(kwargs.get("lanes")),
             include_archived=bool(kwargs.get("show_archived")))
-        target = self._open_target(slug_of(path, self._root), path, given)
+        self._remote = is_board_url(db)
+        target = self._first_target(db, board, token, dispatcher)
         self._feed, self.store, self._state = target.feed, target.store, target.state
         self._dispatcher = dispatcher
         self._user = user or _login_name()
@@ -285,9 +287,32 @@ class KanbanBoard(TimeTravel, FlowTraits, anywidget.AnyWidget):
         if live:
             _warn_broken_ipykernel()
             self._follow()
-        self._start_flow_hints(live)
+        if not self._remote:  # age bands and WIP limits are read from the board file
+            self._start_flow_hints(live)
 
     # -- which board -----------------------------------------------------------------------------
+
+    def _first_target(self, db: Any, board: Optional[str], token: Optional[str],
+                      dispatcher: Optional[Callable]) -> _Target:
+        """The board ``__init__`` opens: a file (or a Store, or the kanban home's board), or a
+        board served by ``kanban-widget api`` when ``db`` is its URL (kanban_widget.remote_board)."""
+        if self._remote:
+            if dispatcher is not None:
+                raise ValueError("a remote board's workers are started by its server's "
+                                 "dispatcher; drop dispatcher= (run `kanban-widget api` with "
+                                 "one on the agents' host)")
+            self._root, self._busy_timeout = None, 10.0  # no kanban home to switch boards in
+            store, state, feed = open_remote(db, token, board=board,
+                                             read_only=self._asked_read_only,
+                                             view=self._view_at_start)
+            return _Target(None, feed, store, state)
+        if token is not None:
+            raise ValueError("token= is for a board served over HTTP; give its URL as db")
+        given = db if isinstance(db, Store) else None
+        path = Store.resolve_path(given.path if given else db, board=board)
+        self._root = kanban_root()  # the boards the switcher offers, fixed for this widget
+        self._busy_timeout = given.busy_timeout if given else 10.0
+        return self._open_target(slug_of(path, self._root), path, given)
 
     def _open_target(self, slug: Optional[str], path: pathlib.Path,
                      given: Optional[Store] = None) -> _Target:
@@ -321,6 +346,7 @@ class KanbanBoard(TimeTravel, FlowTraits, anywidget.AnyWidget):
     def _prepare_switch(self, slug: str) -> None:
         """Open board ``slug`` ready to be shown (the ``board_slug`` observer shows it), or
         raise: BoardNotFound naming the boards there are, or the store's error opening it."""
+        self._needs_board_file("switching boards")  # a served board is picked with board=
         with self._lock:
             if slug == self.board_slug or (self._prepared and self._prepared.slug == slug):
                 return
@@ -409,6 +435,7 @@ class KanbanBoard(TimeTravel, FlowTraits, anywidget.AnyWidget):
         """
         from . import analytics
 
+        self._needs_board_file("analytics")
         ids = list(self.selected) if selected_only else self.visible_ids()
         frame = analytics.tasks(self.store)
         return frame.loc[[i for i in ids if i in frame.index]]
@@ -426,9 +453,16 @@ class KanbanBoard(TimeTravel, FlowTraits, anywidget.AnyWidget):
         """
         from . import analytics
 
+        self._needs_board_file("forecasts")
         if parent is not None:
             return analytics.forecast_open(self.store, parent=parent, **options)
         return analytics.forecast_open(self.store, list(self.selected), **options)
+
+    def _needs_board_file(self, what: str) -> None:
+        """Refuse, clearly, what needs the board file itself on a remote board."""
+        if self._remote:
+            raise KanbanError(f"{what}: not available for a remote board ({self.path}); run "
+                              "it on the server's host, over the board file")
 
     def refresh(self) -> None:
         """Re-read the whole board and send it to the page (rarely needed: the board is live),
@@ -492,7 +526,7 @@ class KanbanBoard(TimeTravel, FlowTraits, anywidget.AnyWidget):
         it (the filters run in SQL here, not over cards in the page) and the page gets them."""
         with self._lock:
             view = self._view()
-            if view.lanes:
+            if view.lanes and not self._remote:
                 windows.ensure_indexes(self.store, lanes=True)
             if self._state.set_view(view):
                 self.send_state("_board")
@@ -649,7 +683,7 @@ class KanbanBoard(TimeTravel, FlowTraits, anywidget.AnyWidget):
         if now - self._beacon_at < BEACON_EVERY:
             return
         self._beacon_at = now
-        name = f"kanban-tail-{self.path.name}-beacon"  # one of the board's threads, as a host sees it
+        name = f"kanban-tail-{pathlib.PurePath(str(self.path)).name}-beacon"  # one of the board's threads, as a host sees it
         threading.Thread(target=self._publish_beacon, name=name, daemon=True).start()
 
     def _publish_beacon(self) -> None:

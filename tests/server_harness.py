@@ -70,6 +70,16 @@ class Server:
             stream.close()
 
 
+def seeded_board(folder: Path, title: str = "Already there") -> Path:
+    """A new board file in ``folder`` holding one task, ``title``."""
+    from kanban_widget import Store
+
+    path = folder / "kanban.db"
+    with Store(path) as store:
+        store.create_task(title)
+    return path
+
+
 def cli(db: Path, *args: str) -> str:
     """Run a ``kanban-widget --db DB ...`` command in another process; its stdout."""
     done = subprocess.run([sys.executable, "-m", "kanban_widget.cli", "--db", str(db), *args],

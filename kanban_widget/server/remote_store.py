@@ -29,7 +29,9 @@ from typing import Any, Callable, Iterable, Iterator, Optional
 
 from .. import protocol
 from ..store import errors
-from ..store.models import TASK_FIELDS, BoardSnapshot, Comment, DispatchResult, Event, Task, TaskDetail
+from ..store.models import (TASK_FIELDS, BoardSnapshot, BulkResult, Comment, DispatchResult,
+                            Event, Task, TaskDetail)
+from ..store.tasks import UNSET
 from .transport import ApiTransport, RemoteError, quoted
 
 #: Store error class per wire code (the inverse of :data:`kanban_widget.protocol.ERROR_CODES`).
@@ -52,6 +54,13 @@ class RemoteRefused(errors.KanbanError):
 class ServerUnreachable(errors.KanbanError):
     """The server did not answer (not running, wrong address, network down): nothing was
     done by this request, as far as this side knows."""
+
+
+def not_remote(what: str) -> errors.KanbanError:
+    """The error for a feature that needs the board file itself."""
+    return errors.KanbanError(f"{what}: not available for a remote board (it needs the board "
+                              "file itself); run it on the server's host, with "
+                              "KanbanBoard(path) or kanban_widget.analytics on the file")
 
 
 def store_error(refusal: RemoteError) -> Exception:
@@ -243,26 +252,43 @@ class RemoteStore:
         return self._write("DELETE", "/links", params={"parent_id": parent_id,
                                                        "child_id": child_id})["ok"]
 
-    def bulk(self, task_ids: list[str], action: str, value: Any = None) -> list[dict]:
-        """The page's bulk edit (``action`` one of :data:`kanban_widget.protocol.BULK_ACTIONS`)
-        in one transaction on the server (``POST /tasks/bulk``), each task on its own:
-        ``[{"task_id", "ok", "error"?}]`` as the widget's bulk reply."""
-        if action not in protocol.BULK_ACTIONS:
-            raise ValueError(f"unknown bulk action {action!r}; use one of "
-                             f"{', '.join(protocol.BULK_ACTIONS)}")
+    def bulk(self, task_ids: list[str], action: Optional[str] = None, value: Any = None, *,
+             status: Optional[str] = None, assignee: Any = UNSET, priority: Any = UNSET,
+             archive: bool = False) -> list:
+        """Many tasks' edit in one transaction on the server (``POST /tasks/bulk``), each task
+        on its own. Two forms:
+
+        * :meth:`Store.bulk`'s keywords (``status=``, ``assignee=``, ``priority=``,
+          ``archive=True``): a :class:`~kanban_widget.store.BulkResult` per id (its ``task``
+          is None: the server does not send it back);
+        * the page's ``action`` (one of :data:`kanban_widget.protocol.BULK_ACTIONS`) and
+          ``value``: ``[{"task_id", "ok", "error"?}]`` as the widget's bulk reply.
+        """
+        if action is not None:
+            if action not in protocol.BULK_ACTIONS:
+                raise ValueError(f"unknown bulk action {action!r}; use one of "
+                                 f"{', '.join(protocol.BULK_ACTIONS)}")
+            change = {"move": {"status": value}, "assign": {"assignee": value or None},
+                      "priority": {"priority": value}, "archive": {"archive": True}}[action]
+            return [r.to_dict() for r in self.bulk(task_ids, **change)]
         body: dict = {"ids": list(task_ids)}
-        if action == "move":
-            body["status"] = value
-        elif action == "assign":
-            body["assignee"] = value or None
-        elif action == "priority":
-            body["priority"] = value
-        else:
+        if status is not None:
+            body["status"] = status
+        if assignee is not UNSET:
+            body["assignee"] = assignee or None
+        if priority is not UNSET:
+            body["priority"] = priority
+        if archive:
             body["archive"] = True
         results = self._write("POST", "/tasks/bulk", body)["results"]
-        return [{"task_id": r["id"], "ok": r["ok"], **({"error": r["error"]}
-                                                          if "error" in r else {})}
-                for r in results]
+        return [BulkResult(task_id=r["id"], ok=r["ok"], error=r.get("error")) for r in results]
+
+    def column(self, status: str, *, offset: int = 0, limit: int = 100) -> tuple[int, list[dict]]:
+        """A window of one column in board order (``GET /columns/{status}``): how many cards
+        the column holds, and its cards from ``offset`` to ``offset + limit``."""
+        data = self._call("GET", f"/columns/{quoted(status)}",
+                          params={"offset": offset, "limit": limit})
+        return data["total"], data["cards"]
 
     def dispatch_once(self, spawn: Optional[Callable] = None, *,
                       max_spawn: Optional[int] = None, dry_run: bool = False) -> DispatchResult:
@@ -284,6 +310,23 @@ class RemoteStore:
         :meth:`bulk` for a batch in one transaction."""
         raise errors.KanbanError(f"{self.path} is a remote board: there is no transaction "
                                  "across requests; use RemoteStore.bulk() for a batch")
+
+    def reading(self):
+        """Not possible over HTTP: time travel and analytics read the board file's history
+        with SQL. Run them where the board file is (the server's host)."""
+        raise not_remote("time travel and analytics")
+
+    def graph(self, *args: Any, **kwargs: Any):
+        """Not served by the API yet: the dependency graph is read with SQL."""
+        raise not_remote("the dependency graph")
+
+    def wip_limits(self) -> dict:
+        """WIP limits live in the board file's settings, which the API does not serve: none."""
+        return {}
+
+    def set_wip_limits(self, limits: Any) -> dict:
+        """Refused: the API does not serve the board file's settings."""
+        raise not_remote("WIP limits")
 
     @contextlib.contextmanager
     def waiting_at_most(self, seconds: float) -> Iterator[None]:

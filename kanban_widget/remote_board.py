@@ -1,0 +1,332 @@
+"""A :class:`KanbanBoard` on a board served by ``kanban-widget api``: the remote twins of the
+local board's feed and state.
+
+A local board has a :class:`~kanban_widget.feed.BoardFeed` (the file's watching thread) and a
+:class:`~kanban_widget.board.BoardState` (the windows the page shows). A remote board has a
+:class:`RemoteFeed` and a :class:`RemoteState` offering the widget the same calls, fed by a
+:class:`~kanban_widget.server.client.RemoteBoard` that follows the server's ``/patches``
+socket: the server's hub keeps the windows (each column's first page and the counts) and sends
+their patches; this side renumbers them with its own revisions (a restarted server starts
+its revisions over, the page must never see one go back) and forwards them to the page.
+
+What the socket cannot tell, this side asks over HTTP (:class:`RemoteStore`): "show more"
+reads the next cards of a column (``GET /columns/{status}``), "select all" a column's ids,
+and a card held beyond the server's window that an event touched is read again
+(``GET /cards``). Filters are applied by the page over the cards held (the server's windows
+are unfiltered), so a filtered column's count is the whole column's.
+
+Following survives the network as :class:`RemoteBoard` does: "offline" in the banner while it
+retries with capped backoff, a resync from its session and revision when it comes back (the
+server sends exactly the missed patches, or the whole board), and a rejected token stops with
+an error in the banner instead of retrying forever.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import TYPE_CHECKING, Optional
+
+from . import protocol
+from .board import matches_filters, wire_card
+from .feed import Follower
+from .store import KanbanError, windows
+from .store.vocabulary import card_sort_key
+
+if TYPE_CHECKING:  # the server package needs the [server] extra: imported when a URL is given
+    from .server.client import RemoteBoard
+    from .server.remote_store import RemoteStore
+
+log = logging.getLogger(__name__)
+
+#: Seconds a new remote board waits for the server's first board before it shows what it has
+#: (an empty board with "offline" in the banner, when the server cannot be reached).
+FIRST_BOARD_TIMEOUT = 15.0
+
+#: Most cards the server's ``GET /columns/{status}`` gives at once.
+WINDOW_LIMIT = 1000
+
+
+def is_board_url(db: object) -> bool:
+    """Whether ``KanbanBoard(db)`` names a served board (an http(s) URL), not a file."""
+    return isinstance(db, str) and db.startswith(("http://", "https://"))
+
+
+class RemoteState:
+    """The board a remote widget shows: what :class:`~kanban_widget.board.BoardState` offers
+    the widget (``payload()``, ``rev``, ``lock``, ``cards``, ``counts``, ``show_more`` ...),
+    kept by the server's socket instead of by reading a file.
+
+    Thread-safe: the socket's thread applies messages under ``lock``; the widget reads under
+    it. The feed's :class:`~kanban_widget.feed.Follower` (the widget) is told after each.
+    """
+
+    def __init__(self, url: str, token: str, store: "RemoteStore", *,
+                 board: Optional[str] = None, view: Optional[windows.View] = None):
+        self.store = store
+        self.view = view or windows.View()
+        self.lock = threading.RLock()
+        self.rev = 0
+        self.cursor = 0
+        self.now = 0
+        self.cards: dict[str, dict] = {}
+        self.counts: dict[str, int] = {}
+        self.columns: list[str] = []
+        self.tenants: list[str] = []
+        self.assignees: list[str] = []
+        self.status, self.error = "connecting", ""
+        self.follower: Optional[Follower] = None
+        self._url, self._token, self._board = url, token, board
+        self._first = threading.Event()
+        self._socket = self._connect()
+        self._first.wait(FIRST_BOARD_TIMEOUT)
+
+    @property
+    def include_archived(self) -> bool:
+        return self.view.include_archived
+
+    @property
+    def total(self) -> int:
+        """Cards on the board (every column shown)."""
+        with self.lock:
+            return sum(self.counts.values())
+
+    def _connect(self) -> "RemoteBoard":
+        from .server.client import RemoteBoard
+
+        # A socket replaced by another (the archived column shown or hidden) may still deliver
+        # a message while it closes: only the newest socket's are taken.
+        self._generation = generation = getattr(self, "_generation", 0) + 1
+
+        def on_message(message: dict) -> None:
+            if generation != self._generation:
+                return
+            try:
+                self._on_message(message)
+            except Exception:  # a bug of ours must not end the socket's thread: log, go on
+                log.exception("kanban-widget: a message from %s failed", self._url)
+
+        def on_status(status: str, error: str) -> None:
+            if generation == self._generation:
+                self._on_status(status, error)
+
+        return RemoteBoard(self._url, self._token, board=self._board,
+                           include_archived=self.view.include_archived,
+                           on_message=on_message, on_status=on_status)
+
+    def close(self) -> None:
+        """Stop following the server."""
+        self._socket.close()
+
+    # -- what the widget asks --------------------------------------------------------------------
+
+    def payload(self) -> dict:
+        """The board as the ``_board`` trait carries it (docs/protocol.md); ``path`` is the
+        server's URL."""
+        with self.lock:
+            return {"rev": self.rev, "cursor": self.cursor, "now": self.now,
+                    "path": self._url, "columns": list(self.columns),
+                    "cards": list(self.cards.values()), "counts": dict(self.counts),
+                    "page": windows.PAGE, "tenants": list(self.tenants),
+                    "assignees": list(self.assignees)}
+
+    def reload(self, **_ignored: object) -> None:
+        """Nothing to re-read: the socket keeps the board current (the server resends it
+        whole when it must). A new revision, so a page asking again gets it."""
+        with self.lock:
+            self.rev += 1
+
+    def poll(self, *_args: object, **_kwargs: object) -> None:
+        """Nothing to poll: changes come by the socket."""
+        return None
+
+    def set_view(self, view: windows.View) -> bool:
+        """Take the page's view. The filters are the page's to apply over the cards held;
+        the archived column is another server view, so showing or hiding it reconnects (the
+        new socket's first board replaces this one). Returns whether the view changed."""
+        with self.lock:
+            if view == self.view:
+                return False
+            reconnect = view.include_archived != self.view.include_archived
+            self.view = view
+        if reconnect:
+            old, self._socket = self._socket, self._connect()
+            threading.Thread(target=old.close, name="kanban-remote-close", daemon=True).start()
+        return True
+
+    def show_more(self, status: str, lane: Optional[str] = None) -> "Optional[dict]":
+        """The next page of column ``status`` as a patch (None when the column has no more),
+        read over HTTP after the cards held."""
+        with self.lock:
+            held = sum(1 for card in self.cards.values() if card["status"] == status)
+            if held >= self.counts.get(status, 0):
+                return None
+        total, cards = self.store.column(status, offset=held, limit=windows.PAGE)
+        with self.lock:
+            fresh = [wire_card(c) for c in cards if c["id"] not in self.cards]
+            for card in fresh:
+                self.cards[card["id"]] = card
+            self.rev += 1
+            patch = self._own_patch({"upserts": fresh, "removes": [], "touched": []})
+            if self.counts.get(status) != total:
+                self.counts[status] = patch["counts"] = total
+            return patch
+
+    def column_ids(self, status: str, lane: Optional[str] = None,
+                   limit: int = protocol.MAX_BULK) -> list[str]:
+        """Ids of a column's first ``limit`` cards under the filters (of one lane of it, with
+        lanes), held or not: what "select all" selects."""
+        cards: list[dict] = []
+        while len(cards) < limit:  # the server gives at most WINDOW_LIMIT cards a request
+            total, page = self.store.column(status, offset=len(cards),
+                                            limit=min(WINDOW_LIMIT, limit - len(cards)))
+            cards += page
+            if not page or len(cards) >= total:
+                break
+        view = self.view
+        return [card["id"] for card in cards
+                if matches_filters(card, search=view.search, tenant=view.tenant,
+                                   assignee=view.assignee)
+                and (lane is None or not view.lanes or windows.lane_of(card) == lane)]
+
+    def visible_ids(self, *, search: str = "", tenant: str = "", assignee: str = "") -> list[str]:
+        """Ids of the cards held that these filters show, in board order (a remote board
+        holds each column's first cards, not the whole board)."""
+        with self.lock:
+            shown = [c for c in self.cards.values()
+                     if matches_filters(c, search=search, tenant=tenant, assignee=assignee)]
+        return [c["id"] for c in sorted(shown, key=lambda c: (c["status"], card_sort_key(c)))]
+
+    # -- what the socket says --------------------------------------------------------------------
+
+    def _on_message(self, message: dict) -> None:
+        if message.get("type") == "board":
+            with self.lock:
+                self._take_board(message)
+            self._first.set()
+            if self.follower is not None:
+                self.follower.resync()
+            return
+        patch = self._take_patch(message)
+        if self.follower is not None:
+            self.follower.patch(patch)
+
+    def _take_board(self, board: dict) -> None:
+        self.cards = {card["id"]: card for card in board["cards"]}
+        self.counts = dict(board["counts"])
+        self.columns = list(board["columns"])
+        self.tenants, self.assignees = list(board["tenants"]), list(board["assignees"])
+        self.cursor, self.now = board["cursor"], board["now"]
+        self.rev += 1
+
+    def _take_patch(self, patch: dict) -> dict:
+        """Apply a server patch; the page's patch (this side's revision)."""
+        with self.lock:
+            for card in patch["upserts"]:
+                self.cards[card["id"]] = card
+                if card["status"] not in self.columns:
+                    self.columns.append(card["status"])
+            for task_id in patch["removes"]:
+                self.cards.pop(task_id, None)
+            self.counts.update(patch.get("counts", {}))
+            self.counts = {s: n for s, n in self.counts.items() if n}
+            self.tenants = patch.get("tenants", self.tenants)
+            self.assignees = patch.get("assignees", self.assignees)
+            self.cursor, self.now = patch["cursor"], patch["now"]
+            sent = {c["id"] for c in patch["upserts"]} | set(patch["removes"])
+            stale = [i for i in patch.get("touched", []) if i in self.cards and i not in sent]
+        # Cards held past the server's window ("show more") that changed: read them again.
+        upserts, removes = list(patch["upserts"]), list(patch["removes"])
+        try:
+            reread = [wire_card(card) for card in self.store.cards(stale)] if stale else []
+        except KanbanError as exc:  # the server went away meanwhile: stop showing them
+            log.info("kanban-widget: could not re-read %d cards: %s", len(stale), exc)
+            reread = []
+        found = {card["id"] for card in reread}
+        with self.lock:
+            for card in reread:
+                self.cards[card["id"]] = card
+            for task_id in stale:
+                if task_id not in found:  # deleted, or not read: "show more" reads it again
+                    self.cards.pop(task_id, None)
+                    removes.append(task_id)
+            upserts += reread
+            self.rev += 1
+            own = self._own_patch({"upserts": upserts, "removes": removes,
+                                   "touched": list(patch.get("touched", []))})
+            for key in ("counts", "tenants", "assignees"):
+                if key in patch:
+                    own[key] = patch[key]
+            return own
+
+    def _own_patch(self, body: dict) -> dict:
+        return {"type": protocol.PATCH, "rev": self.rev, "cursor": self.cursor,
+                "now": self.now, **body}
+
+    def _on_status(self, status: str, error: str) -> None:
+        with self.lock:
+            self.status = status
+            self.error = banner(status, error, self._url)
+        if status != "live":
+            self._first.set()  # no board is coming soon: show what there is, and the banner
+        if self.follower is not None:
+            self.follower.report(self.error)
+
+
+def banner(status: str, error: str, url: str) -> str:
+    """What the page's banner says for a socket status (``""`` when live)."""
+    if status == "live" and not error:
+        return ""
+    if status in ("offline", "connecting"):
+        return f"offline: reconnecting to {url} ({error})" if error else \
+            f"offline: reconnecting to {url}"
+    return f"Live updates stopped: {error}"
+
+
+class RemoteFeed:
+    """The remote board's stand-in for :class:`~kanban_widget.feed.BoardFeed`: what
+    :class:`KanbanBoard` calls on its feed (``follow``, ``unfollow``, ``poke``, ``release``),
+    over one :class:`RemoteState`."""
+
+    reader = None  # no board file to read here (the flow hints need one)
+
+    def __init__(self, state: RemoteState):
+        self.state = state
+
+    def follow(self, listener: object, state: RemoteState) -> Follower:
+        """Send ``listener`` (held weakly) the state's patches from now on, and the banner's
+        message when the socket is not live."""
+        follower = Follower(listener, state)
+        state.follower = follower
+        if state.error:
+            follower.report(state.error)
+        return follower
+
+    def unfollow(self, follower: Follower) -> None:
+        if self.state.follower is follower:
+            self.state.follower = None
+
+    def poke(self) -> None:
+        """Nothing to do: the server pushes its changes."""
+
+    def release(self) -> None:
+        """Stop following the server."""
+        self.state.follower = None
+        self.state.close()
+
+
+def open_remote(url: str, token: Optional[str], *, board: Optional[str], read_only: bool,
+                view: windows.View) -> tuple["RemoteStore", RemoteState, RemoteFeed]:
+    """The store, state and feed of a widget on the board served at ``url`` (``token``, or
+    ``$KANBAN_TOKEN``, is the one ``kanban-widget api`` printed)."""
+    import os
+
+    from .server.remote_store import RemoteStore
+
+    token = token or os.environ.get("KANBAN_TOKEN")
+    if not token:
+        raise ValueError(f"{url} is a served board: give the token `kanban-widget api` printed, "
+                         "KanbanBoard(url, token=...) or $KANBAN_TOKEN")
+    store = RemoteStore(url, token, board=board, read_only=read_only)
+    state = RemoteState(store.path, token, store, board=board, view=view)
+    return store, state, RemoteFeed(state)
