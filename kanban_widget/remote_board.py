@@ -35,6 +35,7 @@ from .store.vocabulary import card_sort_key
 
 if TYPE_CHECKING:  # the server package needs the [server] extra: imported when a URL is given
     from .server.client import RemoteBoard
+    from .server.hermes_client import HermesEvents
     from .server.remote_store import RemoteStore
 
 log = logging.getLogger(__name__)
@@ -315,18 +316,169 @@ class RemoteFeed:
         self.state.close()
 
 
+#: What ``KanbanBoard(url, api=...)`` takes: which server's API to follow.
+APIS = ("auto", "kanban-widget", "hermes")
+
+
 def open_remote(url: str, token: Optional[str], *, board: Optional[str], read_only: bool,
-                view: windows.View) -> tuple["RemoteStore", RemoteState, RemoteFeed]:
+                view: windows.View, api: str = "auto"
+                ) -> tuple["RemoteStore", RemoteState, RemoteFeed]:
     """The store, state and feed of a widget on the board served at ``url`` (``token``, or
-    ``$KANBAN_TOKEN``, is the one ``kanban-widget api`` printed)."""
+    ``$KANBAN_TOKEN``, is the one ``kanban-widget api`` printed, or a Hermes dashboard's
+    session token). ``api``: ``"kanban-widget"`` follows our ``/patches`` socket,
+    ``"hermes"`` Hermes' ``/events`` socket and ``GET /tasks/{id}`` (:class:`HermesState`);
+    ``"auto"`` asks the server which it is (:func:`detect_api`)."""
     import os
 
     from .server.remote_store import RemoteStore
 
+    if api not in APIS:
+        raise ValueError(f"api={api!r} is not one of {', '.join(APIS)}; use \"hermes\" for a "
+                         "Hermes dashboard, \"kanban-widget\" for `kanban-widget api`")
     token = token or os.environ.get("KANBAN_TOKEN")
     if not token:
         raise ValueError(f"{url} is a served board: give the token `kanban-widget api` printed, "
                          "KanbanBoard(url, token=...) or $KANBAN_TOKEN")
     store = RemoteStore(url, token, board=board, read_only=read_only)
-    state = RemoteState(store.path, token, store, board=board, view=view)
+    if api == "auto":
+        api = detect_api(store)
+    store.hermes = api == "hermes"
+    kind = HermesState if store.hermes else RemoteState
+    state = kind(store.path, token, store, board=board, view=view)
     return store, state, RemoteFeed(state)
+
+
+def detect_api(store: "RemoteStore") -> str:
+    """``"kanban-widget"`` when the server answers our ``GET /cards`` (a cheap route Hermes'
+    dashboard does not have), ``"hermes"`` when it answers 404. Any other answer (a server that
+    cannot be reached, a refused token) is taken as ours: its socket shows the trouble in the
+    banner, "offline" and retrying, or the refused token. Give ``api="hermes"`` to skip the
+    question."""
+    try:
+        store.cards(["t_api_probe"])
+    except KanbanError as exc:
+        if getattr(exc, "status", None) == 404:
+            return "hermes"
+    return "kanban-widget"
+
+
+class HermesState(RemoteState):
+    """The board a widget shows when following a real Hermes dashboard, which serves no
+    ``/patches`` socket: ``GET /board`` once (the whole board, so every column's count is the
+    cards held and "show more" has nothing more), then Hermes' ``WS /events``: for each batch
+    the affected tasks (and the parents of those, whose progress moves with them) are read
+    again with ``GET /tasks/{id}`` and sent to the page as one patch. The socket resumes
+    from the last event cursor taken (``since=``), so a restart loses and doubles nothing.
+
+    Not available there: ``status_since`` (time in column), a session to resume (a board
+    that changed a lot while offline is caught up event batch by event batch).
+    """
+
+    def _connect(self) -> "HermesEvents":  # type: ignore[override]
+        from .server.hermes_client import HermesEvents
+
+        self._generation = generation = getattr(self, "_generation", 0) + 1
+        self._loaded = False
+
+        def since() -> int:
+            if generation == self._generation and not self._loaded:
+                self._load_board()
+            return self.cursor
+
+        def on_batch(events: list, cursor: int) -> None:
+            if generation != self._generation:
+                return
+            try:
+                self._on_batch(events, cursor)
+            except KanbanError:
+                raise  # the server went away mid-batch: reconnect from the cursor before it
+            except Exception:  # a bug of ours must not end the socket's thread: log, go on
+                log.exception("kanban-widget: an event batch from %s failed", self._url)
+
+        def on_status(status: str, error: str) -> None:
+            if generation == self._generation:
+                self._on_status(status, error)
+
+        return HermesEvents(self._url, self._token, board=self._board, since=since,
+                            on_batch=on_batch, on_status=on_status)
+
+    def _load_board(self) -> None:
+        """Take Hermes' ``GET /board`` as the whole board (raises when unreachable)."""
+        from .server.hermes_client import board_card
+
+        snapshot = self.store.board(include_archived=self.view.include_archived)
+        cards = [wire_card(board_card(card)) for column in snapshot.columns.values()
+                 for card in column]
+        with self.lock:
+            self._take_board({"cards": cards, "columns": list(snapshot.columns),
+                              "counts": column_counts(cards), "tenants": snapshot.tenants,
+                              "assignees": snapshot.assignees, "cursor": snapshot.cursor,
+                              "now": snapshot.now})
+            self._loaded = True
+        self._first.set()
+        if self.follower is not None:
+            self.follower.resync()
+
+    def _on_batch(self, events: list, cursor: int) -> None:
+        """Re-read the tasks these events touched; send the page their patch."""
+        from .board import affected_tasks
+        from .store.models import Event
+
+        touched = affected_tasks(Event(**event) for event in events)
+        fresh = self.store.hermes_cards(sorted(touched))
+        # A parent's progress moves with its child's status: read the parents too.
+        parents = {p for _card, ids in fresh.values() for p in ids} - set(fresh)
+        fresh.update(self.store.hermes_cards(sorted(parents)))
+        cards = {task_id: card for task_id, (card, _ids) in fresh.items()}
+
+        def shown(card: dict) -> bool:
+            return self.view.include_archived or card["status"] != "archived"
+
+        with self.lock:
+            upserts = [card for card in cards.values() if shown(card)]
+            removes = [i for i in sorted(touched | parents)
+                       if i in self.cards and (i not in cards or not shown(cards[i]))]
+            for card in upserts:
+                self.cards[card["id"]] = card
+                if card["status"] not in self.columns:
+                    self.columns.append(card["status"])
+            for task_id in removes:
+                self.cards.pop(task_id)
+            self.counts = column_counts(self.cards.values())
+            self.tenants = sorted(set(self.tenants) | {c["tenant"] for c in upserts
+                                                       if c.get("tenant")})
+            self.assignees = sorted(set(self.assignees) | {c["assignee"] for c in upserts
+                                                           if c.get("assignee")})
+            self.cursor = cursor
+            self.rev += 1
+            patch = self._own_patch({"upserts": upserts, "removes": removes,
+                                     "touched": sorted(touched | parents)})
+            patch.update(counts=dict(self.counts), tenants=list(self.tenants),
+                         assignees=list(self.assignees))
+        if self.follower is not None:
+            self.follower.patch(patch)
+
+    def show_more(self, status: str, lane: Optional[str] = None) -> "Optional[dict]":
+        """Nothing more: Hermes' ``/board`` gave every card."""
+        return None
+
+    def column_ids(self, status: str, lane: Optional[str] = None,
+                   limit: int = protocol.MAX_BULK) -> list[str]:
+        """Ids of a column's cards under the filters, from the whole board held."""
+        view = self.view
+        with self.lock:
+            cards = sorted((c for c in self.cards.values() if c["status"] == status),
+                           key=card_sort_key)
+        return [card["id"] for card in cards
+                if matches_filters(card, search=view.search, tenant=view.tenant,
+                                   assignee=view.assignee)
+                and (lane is None or not view.lanes or windows.lane_of(card) == lane)][:limit]
+
+
+def column_counts(cards) -> dict:
+    """Cards per status."""
+    counts: dict = {}
+    for card in cards:
+        counts[card["status"]] = counts.get(card["status"], 0) + 1
+    return counts
+

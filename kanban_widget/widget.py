@@ -176,6 +176,9 @@ class KanbanBoard(TimeTravel, FlowTraits, anywidget.AnyWidget):
         read_only: open the board read-only.
         live: follow changes made by other processes (default True).
         token: the token of a served board (default ``$KANBAN_TOKEN``); only with a URL.
+        api: with a URL, which server it is: ``"kanban-widget"`` (``kanban-widget api``),
+            ``"hermes"`` (a Hermes dashboard: followed through its ``/events`` socket, README
+            "Remote boards" says what is unavailable), or ``"auto"`` (default: asked).
         Any trait (``tenant``, ``search``, ``assignee``, ``show_archived``, ``lanes``,
         ``selected``) may be given as a keyword to start with it set.
 
@@ -247,6 +250,7 @@ class KanbanBoard(TimeTravel, FlowTraits, anywidget.AnyWidget):
         read_only: bool = False,
         live: bool = True,
         token: Optional[str] = None,
+        api: str = "auto",
         **kwargs: Any,
     ):
         unknown = (set(kwargs) - set(self.class_trait_names(sync=True)) - {"layout"}) | (
@@ -270,6 +274,7 @@ class KanbanBoard(TimeTravel, FlowTraits, anywidget.AnyWidget):
             assignee=str(kwargs.get("assignee", "")), lanes=bool(kwargs.get("lanes")),
             include_archived=bool(kwargs.get("show_archived")))
         self._remote = is_board_url(db)
+        self._api = api
         target = self._first_target(db, board, token, dispatcher)
         self._feed, self.store, self._state = target.feed, target.store, target.state
         self._dispatcher = dispatcher
@@ -304,10 +309,11 @@ class KanbanBoard(TimeTravel, FlowTraits, anywidget.AnyWidget):
             self._root, self._busy_timeout = None, 10.0  # no kanban home to switch boards in
             store, state, feed = open_remote(db, token, board=board,
                                              read_only=self._asked_read_only,
-                                             view=self._view_at_start)
+                                             view=self._view_at_start, api=self._api)
             return _Target(None, feed, store, state)
-        if token is not None:
-            raise ValueError("token= is for a board served over HTTP; give its URL as db")
+        if token is not None or self._api != "auto":
+            raise ValueError("token= and api= are for a board served over HTTP; give its URL "
+                             "as db")
         given = db if isinstance(db, Store) else None
         path = Store.resolve_path(given.path if given else db, board=board)
         self._root = kanban_root()  # the boards the switcher offers, fixed for this widget

@@ -23,10 +23,10 @@ class Server:
     """One ``kanban-widget api`` process; ``url`` is its API root (no trailing slash)."""
 
     def __init__(self, args: list[str], env: Optional[dict] = None, token: str = TOKEN,
-                 port: int = 0):
+                 port: int = 0, program: Optional[list] = None):
         self.token = token
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "kanban_widget.cli", *args, "api", "--port", str(port),
+        self.proc = subprocess.Popen(  # program: another launcher of the CLI (a test's own)
+            [*(program or [sys.executable, "-m", "kanban_widget.cli"]), *args, "api", "--port", str(port),
              "--token", token],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             env={**os.environ, **(env or {}), "PYTHONUNBUFFERED": "1"})

@@ -32,6 +32,8 @@ from ..store import errors
 from ..store.models import (TASK_FIELDS, BoardSnapshot, BulkResult, Comment, DispatchResult,
                             Event, Task, TaskDetail)
 from ..store.tasks import UNSET
+from ..board import wire_card
+from .hermes_client import card_from_detail
 from .transport import ApiTransport, RemoteError, quoted
 
 #: Store error class per wire code (the inverse of :data:`kanban_widget.protocol.ERROR_CODES`).
@@ -98,9 +100,11 @@ class RemoteStore:
     """
 
     def __init__(self, url: str, token: str, *, board: Optional[str] = None,
-                 read_only: bool = False, timeout: float = 30.0):
+                 read_only: bool = False, timeout: float = 30.0, hermes: bool = False):
         self._api = ApiTransport(url, token, board=board, timeout=timeout)
         self.read_only = bool(read_only)
+        #: Only Hermes' dashboard routes are used (no ``/cards``, ``/columns``, ``/events``).
+        self.hermes = bool(hermes)
 
     @property
     def path(self) -> str:
@@ -146,12 +150,36 @@ class RemoteStore:
 
     def cards(self, task_ids: Iterable[str]) -> list[dict]:
         """The cards of these tasks (unknown ids skipped), as the widget sends them: long
-        text already cut to its preview (``GET /cards``)."""
+        text already cut to its preview (``GET /cards``; on a Hermes dashboard, one
+        ``GET /tasks/{id}`` a task, and one a child for its progress)."""
         ids = list(dict.fromkeys(task_ids))
+        if self.hermes:
+            return [card for card, _parents in self.hermes_cards(ids).values()]
         found: list[dict] = []
         for start in range(0, len(ids), CARDS_PER_REQUEST):
             chunk = ids[start:start + CARDS_PER_REQUEST]
             found += self._call("GET", "/cards", params={"ids": ",".join(chunk)})["cards"]
+        return found
+
+    def hermes_cards(self, task_ids: Iterable[str]) -> dict[str, tuple[dict, list[str]]]:
+        """Cards of these tasks (as the widget sends them) with their parents' ids, by id,
+        from Hermes' ``GET /tasks/{id}`` (unknown ids skipped); the children's statuses,
+        for progress, from the answer's ``child_results`` (later Hermes), else read one by
+        one."""
+        found: dict[str, tuple[dict, list[str]]] = {}
+        for task_id in dict.fromkeys(task_ids):
+            try:
+                detail = self._call("GET", f"/tasks/{quoted(task_id)}")
+            except errors.TaskNotFound:
+                continue
+            links = detail.get("links") or {}
+            if "child_results" in detail:
+                statuses = [child["status"] for child in detail["child_results"]]
+            else:
+                statuses = [t.status for t in map(self.get_task, links.get("children") or [])
+                            if t is not None]
+            found[task_id] = (wire_card(card_from_detail(detail, statuses)),
+                              list(links.get("parents") or []))
         return found
 
     def get_task(self, task_id: str) -> Optional[Task]:
@@ -177,6 +205,9 @@ class RemoteStore:
 
     def events_since(self, cursor: int, limit: int = 1000) -> list[Event]:
         """Up to ``limit`` events after ``cursor``, oldest first (``GET /events``, paged)."""
+        if self.hermes:
+            raise not_remote("reading events over HTTP on a Hermes dashboard (it pushes them "
+                             "on WS /events only)")
         events: list[Event] = []
         while len(events) < limit:
             asked = min(EVENTS_PER_REQUEST, limit - len(events))
@@ -238,14 +269,15 @@ class RemoteStore:
 
     def add_comment(self, task_id: str, author: str, body: str) -> int:
         """Comment on a task (``POST /tasks/{id}/comments``); the comment's id."""
-        return self._write("POST", f"/tasks/{quoted(task_id)}/comments",
-                           {"body": body, "author": author})["id"]
+        answer = self._write("POST", f"/tasks/{quoted(task_id)}/comments",
+                             {"body": body, "author": author})
+        return answer.get("id")  # Hermes answers {"ok": true}: no id there
 
     def link_tasks(self, parent_id: str, child_id: str) -> bool:
         """Make ``child_id`` depend on ``parent_id`` (``POST /links``); False when the link
         was there already. CycleError for a link that would make a cycle."""
-        return self._write("POST", "/links", {"parent_id": parent_id,
-                                              "child_id": child_id})["linked"]
+        answer = self._write("POST", "/links", {"parent_id": parent_id, "child_id": child_id})
+        return answer["linked"] if "linked" in answer else answer["ok"]  # Hermes: {"ok": true}
 
     def unlink_tasks(self, parent_id: str, child_id: str) -> bool:
         """Remove a link (``DELETE /links``); False when there was none."""
@@ -286,6 +318,8 @@ class RemoteStore:
     def column(self, status: str, *, offset: int = 0, limit: int = 100) -> tuple[int, list[dict]]:
         """A window of one column in board order (``GET /columns/{status}``): how many cards
         the column holds, and its cards from ``offset`` to ``offset + limit``."""
+        if self.hermes:
+            raise not_remote("a column's window (GET /columns) on a Hermes dashboard")
         data = self._call("GET", f"/columns/{quoted(status)}",
                           params={"offset": offset, "limit": limit})
         return data["total"], data["cards"]

@@ -59,9 +59,24 @@ class ApiTransport:
         except urllib.error.HTTPError as exc:
             try:
                 error = json.loads(exc.read().decode("utf-8"))
+                if "detail" in error:  # Hermes' dashboard (FastAPI): the code from the status
+                    raise RemoteError(exc.code, fastapi_code(exc.code),
+                                      str(error["detail"])) from None
                 raise RemoteError(exc.code, error["error"], error["message"]) from None
             except (ValueError, KeyError, TypeError):
                 raise RemoteError(exc.code, "HTTPError", str(exc.reason)) from None
+
+
+def fastapi_code(status: int) -> str:
+    """The error code of a FastAPI ``{"detail": ...}`` refusal, from its HTTP status: Hermes
+    answers 404 for an unknown task, 409 for a refused transition, 400/422 for bad input."""
+    if status == 404:
+        return "TaskNotFound"
+    if status == 409:
+        return "InvalidTransition"
+    if status in (401, 403):
+        return "Unauthorized"
+    return "ValidationError" if 400 <= status < 500 else "HTTPError"
 
 
 def quoted(task_id: str) -> str:
