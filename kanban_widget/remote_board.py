@@ -450,6 +450,8 @@ class HermesState(RemoteState):
             self.assignees = sorted(set(self.assignees) | {c["assignee"] for c in upserts
                                                            if c.get("assignee")})
             self.cursor = cursor
+            # Hermes sends no clock with its events: the newest event's time is "now" enough.
+            self.now = max([self.now, *(e.get("created_at") or 0 for e in events)])
             self.rev += 1
             patch = self._own_patch({"upserts": upserts, "removes": removes,
                                      "touched": sorted(touched | parents)})

@@ -141,3 +141,12 @@ def test_a_restart_resumes_from_the_event_cursor_without_loss(db, request_log, m
 def test_a_bad_api_name_says_which_there_are(server, make_board):
     with pytest.raises(ValueError, match="not one of auto, kanban-widget, hermes"):
         make_board(server.url, token=server.token, api="jira")
+
+
+def test_a_rejected_token_shows_an_error_and_stops(server, make_board):
+    board, _wire = make_board(server.url, token="wrong-token-0123456789", api="hermes")
+    wait_for(lambda: board.error != "")
+    assert "refused the token" in board.error
+    socket = board._state._socket
+    socket._thread.join(10)  # the following thread ended: nothing is left to retry
+    assert not socket._thread.is_alive() and socket.attempts == 1

@@ -124,7 +124,13 @@ class HermesEvents:
                                  "dashboard's session token (no retry)")
                 return live
             reason = f"lost the connection to {self.url}; retrying"
-        except (OSError, KanbanError, InvalidHandshake, TimeoutError, ValueError) as exc:
+        except KanbanError as exc:
+            if getattr(exc, "status", None) in (401, 403):  # GET /board refused the token
+                self._set_status("unauthorized", f"the server refused the token ({exc}); "
+                                 "give the dashboard's session token (no retry)")
+                return live
+            reason = f"cannot reach {self.url}: {exc}"
+        except (OSError, InvalidHandshake, TimeoutError, ValueError) as exc:
             reason = f"cannot reach {self.url}: {exc}"
         finally:
             self._socket = None

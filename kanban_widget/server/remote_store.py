@@ -65,6 +65,12 @@ def not_remote(what: str) -> errors.KanbanError:
                               "KanbanBoard(path) or kanban_widget.analytics on the file")
 
 
+def not_on_hermes(what: str) -> errors.KanbanError:
+    """The error for one of kanban-widget's routes asked of a Hermes dashboard."""
+    return errors.KanbanError(f"{what}: not served by a Hermes dashboard; serve the board "
+                              "file with `kanban-widget api` for it")
+
+
 def store_error(refusal: RemoteError) -> Exception:
     """The exception a local store would raise for what the server answered: the store error
     class of its code (message kept), :class:`~kanban_widget.protocol.BadMessage` for a
@@ -206,8 +212,8 @@ class RemoteStore:
     def events_since(self, cursor: int, limit: int = 1000) -> list[Event]:
         """Up to ``limit`` events after ``cursor``, oldest first (``GET /events``, paged)."""
         if self.hermes:
-            raise not_remote("reading events over HTTP on a Hermes dashboard (it pushes them "
-                             "on WS /events only)")
+            raise not_on_hermes("reading events over HTTP (Hermes pushes them on WS /events "
+                                "only)")
         events: list[Event] = []
         while len(events) < limit:
             asked = min(EVENTS_PER_REQUEST, limit - len(events))
@@ -319,7 +325,7 @@ class RemoteStore:
         """A window of one column in board order (``GET /columns/{status}``): how many cards
         the column holds, and its cards from ``offset`` to ``offset + limit``."""
         if self.hermes:
-            raise not_remote("a column's window (GET /columns) on a Hermes dashboard")
+            raise not_on_hermes("a column's window (GET /columns/{status})")
         data = self._call("GET", f"/columns/{quoted(status)}",
                           params={"offset": offset, "limit": limit})
         return data["total"], data["cards"]
