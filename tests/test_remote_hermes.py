@@ -138,9 +138,11 @@ def test_a_restart_resumes_from_the_event_cursor_without_loss(db, request_log, m
         server.stop()
 
 
-def test_a_bad_api_name_says_which_there_are(server, make_board):
+def test_a_bad_api_name_says_which_there_are(db, server, make_board):
     with pytest.raises(ValueError, match="not one of auto, kanban-widget, hermes"):
         make_board(server.url, token=server.token, api="jira")
+    with pytest.raises(ValueError, match="api= are for a board served over HTTP"):
+        make_board(str(db), api="hermes")
 
 
 def test_a_rejected_token_shows_an_error_and_stops(server, make_board):
@@ -150,3 +152,18 @@ def test_a_rejected_token_shows_an_error_and_stops(server, make_board):
     socket = board._state._socket
     socket._thread.join(10)  # the following thread ended: nothing is left to retry
     assert not socket._thread.is_alive() and socket.attempts == 1
+
+
+def test_archiving_removes_the_card_and_showing_archived_reads_the_board_again(
+        db, server, request_log, make_board):
+    board, wire = make_board(server.url, token=server.token, api="hermes")
+    task_id = stored(db)["Already there"].id
+    with Store(db) as store:
+        store.archive_task(task_id)
+    wait_for(lambda: task_id not in board._state.cards)
+    assert any(task_id in p["removes"] for p in wire.custom("patch"))
+    assert board._state.counts == {}
+    board.show_archived = True  # another GET /board, with the archived column
+    wait_for(lambda: board._state.cards.get(task_id, {}).get("status") == "archived")
+    assert board._state.counts == {"archived": 1}
+    assert_only_hermes_routes(request_log)
