@@ -19,6 +19,11 @@ Following survives the network as :class:`RemoteBoard` does: "offline" in the ba
 retries with capped backoff, a resync from its session and revision when it comes back (the
 server sends exactly the missed patches, or the whole board), and a rejected token stops with
 an error in the banner instead of retrying forever.
+
+A Hermes dashboard serves none of our routes: there :class:`HermesState` takes the place of
+:class:`RemoteState` (``api="hermes"``, or ``"auto"`` when the server answers ``GET /cards``
+with 404), reading ``GET /board`` once and then each ``WS /events`` batch's tasks with
+``GET /tasks/{id}`` (:mod:`kanban_widget.server.hermes_client`).
 """
 
 from __future__ import annotations
