@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import pytest
+from file_rule import python_opens_of
 
 from kanban_widget import KanbanBoard, Store
 
@@ -61,18 +62,7 @@ def cli(path, *args) -> str:
 
 # -- the rule of the file ------------------------------------------------------------------------
 
-_OPENED: list[str] = []
-_WATCHING: list[str] = []
-
-
-def _audit(event, args):
-    if event == "open" and _WATCHING and args and isinstance(args[0], (str, bytes, os.PathLike)):
-        name = os.fsdecode(args[0])
-        if any(name.startswith(prefix) for prefix in _WATCHING):
-            _OPENED.append(name)
-
-
-sys.addaudithook(_audit)
+# The witness: tests/file_rule.py.
 
 
 def test_nothing_but_sqlite_opens_the_board_file(store_path, make_board):
@@ -83,8 +73,7 @@ def test_nothing_but_sqlite_opens_the_board_file(store_path, make_board):
     from kanban_widget import analytics
     from kanban_widget.cli import cli as cli_group
 
-    _WATCHING.append(str(store_path))
-    try:
+    with python_opens_of(store_path) as opened:
         store = Store(store_path)
         task = store.create_task("watched", body="b")
         Store(store_path, read_only=True).board()
@@ -100,9 +89,7 @@ def test_nothing_but_sqlite_opens_the_board_file(store_path, make_board):
             assert result.exit_code == 0, result.output
         board.close()
         store.close()
-    finally:
-        _WATCHING.remove(str(store_path))
-    assert _OPENED == []
+    assert opened == []
 
 
 def test_an_open_board_keeps_its_lock(store_path, make_board):
@@ -409,3 +396,12 @@ def test_a_board_on_a_new_file_creates_it(tmp_path, make_board):
     with pytest.raises(Exception, match="no board"):
         KanbanBoard(tmp_path / "missing.db", read_only=True)
     assert not (tmp_path / "missing.db").exists()
+
+
+def test_the_witness_sees_a_python_open_of_a_sidecar(tmp_path):
+    """The audit-hook tests above could pass by seeing nothing: this one must see the open."""
+    board = tmp_path / "kanban.db"
+    with python_opens_of(board) as opened:
+        (tmp_path / "kanban.db-wal").open("w").close()
+        (tmp_path / "other.db").open("w").close()     # not the board: not recorded
+    assert opened == [str(board) + "-wal"]

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import socket
-import sys
 import threading
 
 import httpx
 import pytest
+from file_rule import python_opens_of
 import uvicorn
 from websockets.sync.client import connect
 
@@ -73,26 +72,14 @@ def test_many_sockets_one_feed(served):
 
 # -- the file rule: only SQLite opens the board file, its -wal or -shm --------------------------
 
-_OPENED: list[str] = []
-_WATCHING: list[str] = []
-
-
-def _audit(event, args):
-    if event == "open" and _WATCHING and args and isinstance(args[0], (str, bytes, os.PathLike)):
-        name = os.fsdecode(args[0])
-        if any(name.startswith(prefix) for prefix in _WATCHING):
-            _OPENED.append(name)
-
-
-sys.addaudithook(_audit)
+# The witness: tests/file_rule.py.
 
 
 def test_nothing_but_sqlite_opens_the_board_file(served):
     """Python's open() of the board file is the bug the rule guards against (it drops SQLite's
     locks); SQLite's own opens raise no audit event, so any event here is the server's."""
     path, _boards, port = served
-    _WATCHING.append(str(path))
-    try:
+    with python_opens_of(path) as opened:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}/api/plugins/kanban",
                           headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30) as http, \
                 connect(f"ws://127.0.0.1:{port}/api/plugins/kanban/patches?token={TOKEN}",
@@ -113,6 +100,4 @@ def test_nothing_but_sqlite_opens_the_board_file(served):
             assert http.delete("/links", params={"parent_id": first,
                                                  "child_id": second}).json() == {"ok": True}
             assert json.loads(ws.recv(timeout=30))["type"] == "patch"
-    finally:
-        _WATCHING.remove(str(path))
-    assert _OPENED == []
+    assert opened == []

@@ -112,14 +112,8 @@ class Settings:
 
     def set_wip_limits(self, limits: Mapping[str, Optional[int]], *,
                        replace: bool = True) -> dict[str, int]:
-        """Store soft WIP limits and return all of the board's limits afterwards.
-
-        ``replace`` (default) makes ``limits`` the whole set (``{}`` clears every limit);
-        ``replace=False`` changes only the statuses named (None removes one). Raises
-        ValidationError for an unknown status or a limit that is not a whole number from 0 to
-        MAX_WIP_LIMIT, and ReadOnlyBoard on a read-only board. Limits are soft: nothing refuses
-        a move past them; the board shows the column as over its limit.
-        """
+        """Store soft WIP limits; all of the board's limits afterwards (see
+        :meth:`Store.set_wip_limits`)."""
         with self.store.atomic() as conn:
             present = {row[0] for row in conn.execute("SELECT DISTINCT status FROM tasks")}
             changes = check_wip_limits(limits, present)
