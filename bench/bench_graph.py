@@ -103,6 +103,24 @@ def serve_repo(route) -> None:
     route.fulfill(path=str(REPO / relative)) if relative else route.abort()
 
 
+def open_harness_page(ctx, widget):
+    """The harness page in browser context ``ctx``, booted on ``widget`` (the real
+    ``KanbanBoard``) and relayed both ways: ``(page, bridge)``; ``page.errors`` collects the
+    page's uncaught errors."""
+    ctx.route(lambda url: not url.startswith(BASE), lambda r: r.abort())
+    ctx.route(f"{BASE}**", serve_repo)
+    page = ctx.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{BASE}tests/e2e/harness/index.html")
+    page.wait_for_function("() => window.__harnessLoaded === true")
+    state = widget.get_state()
+    page.evaluate("specs => window.__boot({boards: specs})",
+                  [{"bridge": True, "traits": {k: state[k] for k in TRAITS if k in state}}])
+    page.errors = errors
+    return page, Bridge(page, widget)
+
+
 OPEN_JS = """() => {
   window.__graphT0 = performance.now();
   document.querySelector('#board-0 [data-view-graph]').click();
@@ -121,18 +139,7 @@ def open_in_browser(browser, path: Path, selected: list[str], nodes: int) -> flo
     widget = KanbanBoard(path, selected=selected)
     ctx = browser.new_context(viewport={"width": 1400, "height": 900})
     try:
-        ctx.route(lambda url: not url.startswith(BASE), lambda r: r.abort())
-        ctx.route(f"{BASE}**", serve_repo)
-        page = ctx.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(f"{BASE}tests/e2e/harness/index.html")
-        page.wait_for_function("() => window.__harnessLoaded === true")
-        state = widget.get_state()
-        page.evaluate("specs => window.__boot({boards: specs})",
-                      [{"bridge": True, "traits": {k: state[k] for k in TRAITS}}])
-        page.errors = errors
-        bridge = Bridge(page, widget)
+        page, bridge = open_harness_page(ctx, widget)
         page.evaluate(OPEN_JS)
         deadline = time.monotonic() + 30
         while True:
@@ -140,8 +147,8 @@ def open_in_browser(browser, path: Path, selected: list[str], nodes: int) -> flo
             took = page.evaluate(DONE_JS, nodes)
             if took is not None:
                 break
-            if errors or time.monotonic() > deadline:
-                raise SystemExit(f"the graph did not open: {errors}")
+            if page.errors or time.monotonic() > deadline:
+                raise SystemExit(f"the graph did not open: {page.errors}")
             time.sleep(0.002)
         return took
     finally:

@@ -32,12 +32,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_graph import BASE, serve_repo
+from bench_graph import open_harness_page
 from bench_render import ARGS, BUNDLE, CHROMIUM, REPO, machine
 
 sys.path.insert(0, str(REPO / "tests" / "e2e"))
 import test_harness_bridge  # noqa: E402  (the relay the browser tests use)
-from test_harness_bridge import Bridge  # noqa: E402
 
 from kanban_widget import KanbanBoard, Store  # noqa: E402
 
@@ -153,18 +152,7 @@ def play_once(browser, path: Path, day_start: int, reduced_motion: bool = False)
     ctx = browser.new_context(viewport={"width": 1400, "height": 900},
                               reduced_motion="reduce" if reduced_motion else "no-preference")
     try:
-        ctx.route(lambda url: not url.startswith(BASE), lambda r: r.abort())
-        ctx.route(f"{BASE}**", serve_repo)
-        page = ctx.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(f"{BASE}tests/e2e/harness/index.html")
-        page.wait_for_function("() => window.__harnessLoaded === true")
-        state = widget.get_state()
-        page.evaluate("specs => window.__boot({boards: specs})",
-                      [{"bridge": True, "traits": {k: state[k] for k in TRAITS if k in state}}])
-        page.errors = errors
-        bridge = Bridge(page, widget)
+        page, bridge = open_harness_page(ctx, widget)
         page.click("#board-0 [data-time-open]")
         bridge.until("() => !!document.querySelector('#board-0 [data-past-board]')", timeout=60)
         widget.time = day_start
@@ -178,8 +166,8 @@ def play_once(browser, path: Path, day_start: int, reduced_motion: bool = False)
         deadline = time.monotonic() + 3 * (end - day_start) / SPEED + 60
         while not page.evaluate(PLAYING_DONE_JS, end):
             bridge.pump()
-            if errors or time.monotonic() > deadline:
-                raise SystemExit(f"playback did not reach the end: {errors}")
+            if page.errors or time.monotonic() > deadline:
+                raise SystemExit(f"playback did not reach the end: {page.errors}")
             time.sleep(0.02)  # as Bridge.until: polling less often disturbs the page less
         played_s = time.monotonic() - played_from
         recorded = page.evaluate(STOP_JS)

@@ -21,11 +21,16 @@ def board(tmp_path):
     widget.close()
 
 
-def click(chart, *ids):
-    """What the chart's front end sends when these points are clicked (shift adds)."""
-    chart._vl_selections = {analytics._linked.PICK: {
-        "value": {"vlPoint": {"or": [{"task_id": i} for i in ids]}, "task_id": list(ids)},
+def pick(chart, selection: str, field: str, values) -> None:
+    """What the chart's front end sends when these points are picked (shift adds)."""
+    chart._vl_selections = {selection: {
+        "value": {"vlPoint": {"or": [{field: v} for v in values]}, field: list(values)},
         "store": []}}
+
+
+def click(chart, *ids):
+    """Clicking these cards' points."""
+    pick(chart, analytics._linked.PICK, "task_id", ids)
 
 
 def test_cycle_time_chart_plots_finished_tasks_that_ran(board):
@@ -132,10 +137,8 @@ def test_a_board_can_forecast_its_selection(board):
 
 
 def pick_day(chart, *days):
-    """What the chart's front end sends when a day is clicked (Vega gives epoch ms)."""
-    chart._vl_selections = {analytics._linked.DAY: {
-        "value": {"vlPoint": {"or": [{"day": d} for d in days]}, "day": list(days)},
-        "store": []}}
+    """Clicking a day of the cumulative flow (Vega gives epoch ms)."""
+    pick(chart, analytics._linked.DAY, "day", days)
 
 
 def test_the_cumulative_flow_chart_picks_the_boards_time(board):
