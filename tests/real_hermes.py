@@ -87,6 +87,21 @@ class Hermes:
         """``hermes kanban show ID --json``: the task with its comments and events."""
         return json.loads(self.kanban("show", task_id, "--json"))
 
+    def run_timed(self, commands: list[list[str]], *, start: int,
+                  step: int = 60) -> tuple[list[str], list[tuple[int, dict]]]:
+        """Run ``hermes kanban`` commands at ``start``, ``start + step``, ... (Hermes' clock set
+        by ``tests/hermes_driver.py``); returns the ids created and, after each command, its
+        time and every task's status as Hermes holds it. An argument ``{n}`` is the n-th task
+        created."""
+        done = subprocess.run(
+            [str(self.bin / "python"), str(Path(__file__).with_name("hermes_driver.py"))],
+            input=json.dumps({"start": start, "step": step, "commands": commands}),
+            env=self.env, capture_output=True, text=True, timeout=300)
+        if done.returncode != 0:
+            raise AssertionError(f"hermes {self.version}: {done.stderr[-3000:]}")
+        out = json.loads(done.stdout[done.stdout.index('{"ids"'):])
+        return out["ids"], [(t, statuses) for t, statuses in out["moments"]]
+
     @contextlib.contextmanager
     def dashboard(self) -> Iterator[Dashboard]:
         """Run ``hermes dashboard`` on a free loopback port until the block ends (0.19.0 on;

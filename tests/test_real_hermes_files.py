@@ -163,3 +163,51 @@ def test_an_open_board_follows_hermes_writes_and_loses_none(hermes, make_board):
     assert hermes.statuses()[made[5]] == "blocked"
     wait_for(lambda: board._state.cards.get(made[1], {}).get("status") == "ready")
 
+
+
+#: One task through each verb both releases' CLIs have, a minute apart ({n}: the n-th created).
+TIMED_COMMANDS = [
+    ["create", "Plan", "--assignee", "ann", "--json"],          # {0}
+    ["create", "Build", "--parent", "{0}", "--json"],           # {1}: todo
+    ["create", "Fix", "--assignee", "bo", "--json"],            # {2}
+    ["create", "Idea", "--triage", "--json"],                   # {3}
+    ["claim", "{2}"],
+    ["block", "{2}", "waiting"],
+    ["unblock", "{2}"],
+    ["claim", "{2}"],
+    ["reclaim", "{2}", "--reason", "stuck"],
+    ["claim", "{2}"],
+    ["complete", "{2}", "--result", "fixed"],
+    ["claim", "{0}"],
+    ["complete", "{0}", "--result", "planned"],                 # {1} promoted to ready
+    ["link", "{2}", "{1}"],                                     # a done parent: still ready
+    ["create", "Later", "--json"],                               # {4}
+    ["link", "{4}", "{1}"],                                     # {1} waits again: todo
+    ["unlink", "{4}", "{1}"],                                   # ready again
+    ["archive", "{4}"],
+    ["claim", "{1}"],
+    ["complete", "{1}", "--result", "built"],
+]
+#: Verbs of the newest release only.
+NEWEST_COMMANDS = [
+    ["create", "Waits", "--parent", "{3}", "--json"],           # {5}: todo (its parent: triage)
+    ["promote", "{5}", "forced", "--force"],
+    ["schedule", "{5}", "after the freeze"],
+    ["schedule", "{3}", "next quarter"],
+]
+
+
+def test_the_board_as_of_any_moment_is_what_hermes_held_then(hermes):
+    """Issue #15's correctness test with Hermes as the writer: Hermes' clock is set for each
+    command, its ``tasks`` table is recorded after each, and ``store.board(as_of=t)`` must give
+    exactly those statuses at every recorded moment and between them."""
+    commands = TIMED_COMMANDS + (NEWEST_COMMANDS if hermes.version == VERSIONS[-1] else [])
+    start = 1_780_000_000
+    ids, moments = hermes.run_timed(commands, start=start, step=60)
+    assert moments[-1][1][ids[4]] == "archived" and moments[-1][1][ids[1]] == "done"
+    with Store(hermes.db, read_only=True) as store:
+        for at, held in moments:
+            for when in (at, at + 59):       # at the command, and just before the next one
+                past = store.board(as_of=when, include_archived=True)
+                assert {c["id"]: c["status"] for c in past.cards} == held, when - start
+        assert store.board(as_of=start - 1).cards == []
