@@ -11,17 +11,28 @@ by :mod:`kanban_widget.store.history` each time ``time`` changes: the first
 span with a density strip of event counts, the event times just before and after the
 moment (for stepping event by event), and the cards that changed column since then ("changes
 since": the most recent :data:`CHANGES_LISTED`, with who did it, and how many in all).
+
+The first moment asked for replays the board's log once (later scrubs answer from memory).
+A long log (over ``history.QUICK_BUILD_EVENTS`` events: seconds of work at a million) is
+replayed in a background thread on a connection of its own, so the kernel and the board's
+writes are not held up; meanwhile ``_time_view`` is ``{"as_of", "building": {"phase",
+"done", "of"}}`` and the page shows the progress.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 from typing import Any, Optional
 
 import traitlets
 
 from .board import wire_card
-from .store import KanbanError
-from .store.history import as_seconds, changes_since, diff, history_of
+from .store import KanbanError, Store
+from .store.history import (BUILD_PHASES, as_seconds, changes_since, diff, history_of,
+                            history_pending, prepare_history)
+
+log = logging.getLogger(__name__)
 
 #: Cards of each column the page gets for a past moment (the counts are always complete).
 PAST_CARDS_PER_COLUMN = 100
@@ -54,9 +65,62 @@ class TimeTravel(traitlets.HasTraits):
         except KanbanError as exc:
             raise traitlets.TraitError(f"time: {exc}") from None
 
+    _history_builder: Optional[threading.Thread] = None
+
     @traitlets.observe("time", "tenant", "assignee", "search", "show_archived")
     def _on_time(self, _change: Any) -> None:
-        self._time_view = {} if self.time is None else self.time_view(self.time)
+        if self.time is None:
+            self._time_view = {}
+        elif self._history_pending():
+            self._build_history_then_show()
+        else:
+            self._time_view = self.time_view(self.time)
+
+    def _history_pending(self) -> bool:
+        try:
+            return history_pending(self.store)
+        except KanbanError:  # a remote board: time_view says what is not available
+            return False
+
+    def _build_history_then_show(self) -> None:
+        """Show the build's progress, replay the log in a thread, then show ``time``."""
+        self._time_view = {"as_of": self.time,
+                           "building": {"phase": BUILD_PHASES[0], "done": 0,
+                                        "of": len(BUILD_PHASES)}}
+        if self._history_builder is not None and self._history_builder.is_alive():
+            return  # that build shows whatever ``time`` is when it ends
+        store = self.store
+
+        def shows_it() -> bool:
+            return self.store is store and self.time is not None
+
+        def progress(phase: str, done: int, of: int) -> None:
+            with self._lock:
+                if shows_it() and "building" in self._time_view:
+                    self._time_view = {"as_of": self.time,
+                                       "building": {"phase": phase, "done": done, "of": of}}
+
+        def build() -> None:
+            try:
+                reader = Store(store.path, read_only=True)
+                try:
+                    prepare_history(store, reader, progress)
+                finally:
+                    reader.close()
+                with self._lock:
+                    if shows_it():
+                        self._time_view = self.time_view(self.time)
+            except Exception as exc:  # a locked, vanished or foreign file: say so, go live
+                log.debug("kanban-widget: building the history of %s failed", store.path,
+                          exc_info=True)
+                with self._lock:
+                    if shows_it():
+                        self.error = f"The board's history could not be read: {exc}"
+                        self.time = None
+
+        self._history_builder = threading.Thread(
+            target=build, daemon=True, name=f"kanban-history-{store.path.name}")
+        self._history_builder.start()
 
     def time_view(self, when) -> dict:
         """What the page shows for the moment ``when``: the payload of ``_time_view``."""

@@ -65,7 +65,9 @@ def test_reads_equal_the_local_store(served, remote):
             (t.id, t.title, t.status) for t in theirs.parents]
         assert remote.get_task(child.id) == store.get_task(child.id)
         assert remote.get_task("t_nope") is None
-        assert remote.boards() == ([], None)  # a server of one file: no switcher
+        listed, current = remote.boards()     # a server of one file: that one, as Hermes lists it
+        assert ([b["slug"] for b in listed], current) == (["default"], "default")
+        assert listed[0]["total"] == len(store.list_tasks(include_archived=True))
         card = remote.cards([child.id, "t_nope"])[0]
         assert card["body_truncated"] and len(card["body"]) == 500  # the wire card
 

@@ -114,7 +114,9 @@ def test_board_has_hermes_shape(server, db):
 def test_task_detail_has_hermes_shape(server, db):
     spec = task_ids(db)["Write the spec"]
     detail = server.http.get(f"/tasks/{spec}").json()
-    assert set(detail) == {"task", "comments", "events", "links", "runs"}
+    assert set(detail) == {"task", "comments", "events", "attachments", "links",
+                           "child_results", "runs"}
+    assert [(c["title"], c["status"]) for c in detail["child_results"]] == [("Build it", "todo")]
     assert detail["task"]["id"] == spec and "age" in detail["task"]
     assert set(detail["comments"][0]) == {"id", "task_id", "author", "body", "created_at"}
     assert HERMES_EVENT_KEYS == set(detail["events"][0])
@@ -200,7 +202,8 @@ def test_dispatch_config_stats_assignees(server):
     assert set(stats) == {"by_status", "by_assignee", "oldest_ready_age_seconds", "now"}
     assert stats["by_assignee"]["alice"] == {"ready": 1}
     assert "archived" not in stats["by_status"]
-    assert "alice" in server.http.get("/assignees").json()["assignees"]
+    assert {"name": "alice", "on_disk": False, "counts": {"ready": 1}} in \
+        server.http.get("/assignees").json()["assignees"]
 
 
 # -- what our board needs besides --------------------------------------------------------------
@@ -338,8 +341,8 @@ def test_bad_requests_get_json_errors_and_write_nothing(server, db, method, path
                                    headers={"Content-Type": "application/json"})
     assert response.status_code == status, response.text
     error = response.json()
-    assert set(error) == {"error", "message"}
-    assert words in error["message"]
+    assert set(error) == {"error", "message", "detail"}     # detail: as Hermes (FastAPI) says
+    assert words in error["message"] and error["detail"] == error["message"]
     assert last_event(db) == before
 
 
@@ -391,6 +394,9 @@ def test_each_board_of_the_kanban_home(tmp_path):
         created = running.http.post("/tasks", params={"board": "ops"}, json={"title": "two"})
         assert created.status_code == 200
         assert sorted(titles(board="ops")) == ["on ops", "two"]
+        counted = {b["slug"]: (b["counts"], b["total"], b["is_current"])
+                   for b in running.http.get("/boards").json()["boards"]}
+        assert counted == {"default": ({"ready": 1}, 1, True), "ops": ({"ready": 2}, 2, False)}
     finally:
         running.stop()
     on_ops = Server(["--board", "ops"], env=env)  # another default board

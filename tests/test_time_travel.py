@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import threading
+import time
 
 import pytest
 import traitlets
 
-from kanban_widget import Store
+from kanban_widget import Store, time_travel
+from kanban_widget.store import KanbanError, history
 from kanban_widget.time_travel import PAST_CARDS_PER_COLUMN
 
 T0 = 1_700_000_000
@@ -129,3 +133,72 @@ def test_diff_on_the_widget(clocked, make_board):
     assert [(c["id"], c["from"], c["to"], c["by"]) for c in board.diff(T0)] == [
         (task, "ready", "running", "worker:1")]
     assert board.diff(T0 + 10) == []
+
+
+def wait_for(predicate, timeout: float = 30.0):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def test_a_long_history_is_built_in_the_background_with_progress(clocked, make_board,
+                                                                 monkeypatch):
+    """Over QUICK_BUILD_EVENTS events, the first scrub replays the log in a thread on its own
+    connection: the page sees each phase, the board's own writes are not held up meanwhile,
+    and the moment asked for is shown when the build ends."""
+    store, clock = clocked
+    task = store.create_task("ship it")
+    clock.now += 100
+    store.move_task(task, "done")
+    other = store.create_task("meanwhile")
+    monkeypatch.setattr(history, "QUICK_BUILD_EVENTS", 0)
+    board, wire = make_board(store, live=False)
+    seen, written = [], threading.Event()
+    real_prepare = history.prepare_history
+
+    def prepare(target, reader, progress):
+        def watched(phase, done, of):
+            progress(phase, done, of)
+            seen.append(dict(board._time_view.get("building") or {}))
+            if phase == "links" and not written.is_set():
+                # The board's store is free while the build replays: a write goes through.
+                writer = threading.Thread(target=board.store.move_task, args=(other, "blocked"))
+                writer.start()
+                writer.join(10)
+                assert not writer.is_alive()
+                written.set()
+        real_prepare(target, reader, watched)
+
+    monkeypatch.setattr(time_travel, "prepare_history", prepare)
+    board.time = T0 + 50
+    assert board._time_view["building"]["done"] == 0                # at once, before the replay
+    assert "columns" not in board._time_view
+    wait_for(lambda: "columns" in board._time_view)
+    assert written.is_set()
+    assert [s["phase"] for s in seen] == [*history.BUILD_PHASES, "done"]
+    assert [s["done"] for s in seen] == list(range(len(history.BUILD_PHASES) + 1))
+    view = board._time_view
+    assert [c["id"] for c in column(view, "ready")["cards"]] == [task]
+    assert any("building" in json.dumps(state) for state in wire.states())
+    board.time = T0 + 100            # later scrubs answer at once, the write meanwhile folded in
+    assert "columns" in board._time_view
+    assert [c["id"] for c in column(board._time_view, "done")["cards"]] == [task]
+    assert [c["id"] for c in column(board._time_view, "blocked")["cards"]] == [other]
+
+
+def test_a_failed_history_build_says_why_and_goes_back_to_live(clocked, make_board,
+                                                               monkeypatch):
+    store, _ = clocked
+    store.create_task("x")
+    monkeypatch.setattr(history, "QUICK_BUILD_EVENTS", 0)
+
+    def fail(*_args):
+        raise KanbanError("database is locked")
+
+    monkeypatch.setattr(time_travel, "prepare_history", fail)
+    board, _ = make_board(store, live=False)
+    board.time = T0
+    wait_for(lambda: board.time is None)
+    assert "history could not be read: database is locked" in board.error
+    assert board._time_view == {}

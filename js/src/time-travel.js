@@ -24,6 +24,15 @@ export function readView(value) {
   return value;
 }
 
+/** How far Python's first replay of a long history is (`_time_view.building`), or null. */
+export function readBuilding(value) {
+  const building = value && typeof value === "object" ? value.building : null;
+  if (!building || typeof building !== "object") return null;
+  const { phase, done, of } = building;
+  if (!Number.isFinite(done) || !Number.isFinite(of) || of <= 0) return null;
+  return { phase: typeof phase === "string" ? phase : "", done: Math.max(0, Math.min(done, of)), of };
+}
+
 /** A moment as the banner shows it: `2026-11-23 09:00:05 UTC`. */
 export function formatMoment(seconds) {
   return new Date(seconds * 1000).toISOString().replace("T", " ").slice(0, 19) + " UTC";

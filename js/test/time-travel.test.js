@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
-  SPEEDS, clampTime, densityBars, formatMoment, playbackTime, readTime, readView, stepFor,
+  SPEEDS, clampTime, densityBars, formatMoment, playbackTime, readBuilding, readTime, readView,
+  stepFor,
 } from "../src/time-travel.js";
 
 const view = { as_of: 1000, start: 0, end: 2000, prev: 990, next: 1010, columns: [], density: [] };
@@ -12,6 +13,17 @@ describe("time travel rules", () => {
     expect(readTime("12")).toBe(null);
     expect(readView({})).toBe(null);
     expect(readView(view)).toBe(view);
+  });
+
+  it("reads a history build's progress, and nothing else as one", () => {
+    const building = { as_of: 5, building: { phase: "statuses", done: 1, of: 8 } };
+    expect(readBuilding(building)).toEqual({ phase: "statuses", done: 1, of: 8 });
+    expect(readView(building)).toBe(null);             // no board to show yet
+    expect(readBuilding(view)).toBe(null);
+    expect(readBuilding({ building: { done: 9, of: 8 } })).toEqual({ phase: "", done: 8, of: 8 });
+    expect(readBuilding({ building: { done: "1", of: 8 } })).toBe(null);
+    expect(readBuilding({ building: { done: 0, of: 0 } })).toBe(null);
+    expect(readBuilding(null)).toBe(null);
   });
 
   it("formats moments in UTC", () => {

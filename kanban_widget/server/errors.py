@@ -1,4 +1,5 @@
-"""The JSON error every failure of the API becomes: ``{"error": code, "message": text}``.
+"""The JSON error every failure of the API becomes: ``{"error": code, "message": text,
+"detail": text}`` (``detail``: the key Hermes' dashboard, a FastAPI app, answers with).
 
 Codes are the widget's wire codes (:data:`kanban_widget.protocol.ERROR_CODES`) for the store's
 errors, so a client handles a refusal the same way whether it came over a comm or HTTP. The
@@ -50,8 +51,10 @@ class ApiError(Exception):
 
 
 def error_response(status: int, code: str, message: str, *, headers=None) -> JSONResponse:
-    """The JSON error response."""
-    return JSONResponse({"error": code, "message": message}, status_code=status, headers=headers)
+    """The JSON error response; ``detail`` repeats the message for Hermes' front end and
+    scripts, which read FastAPI's ``{"detail": ...}``."""
+    return JSONResponse({"error": code, "message": message, "detail": message},
+                        status_code=status, headers=headers)
 
 
 def bad_request(message: str) -> ApiError:

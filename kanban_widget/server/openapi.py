@@ -98,16 +98,18 @@ def document() -> dict:
         "info": {"title": "kanban-widget API", "version": __version__, "description": (
             "A Hermes-compatible kanban board over HTTP. Every route needs "
             "'Authorization: Bearer <token>'. Request bodies are at most "
-            f"{MAX_BODY} bytes. Errors are JSON: {{\"error\": code, \"message\": text}}.")},
+            f"{MAX_BODY} bytes. Errors are JSON: {{\"error\": code, \"message\": text, "
+            "\"detail\": text}} (detail as Hermes' dashboard answers).")},
         "servers": [{"url": "/api/plugins/kanban"}],
         "security": [{"bearer": []}],
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "responses": {"Error": {"description": "An error", "content": {
                 "application/json": {"schema": {
-                    "type": "object", "required": ["error", "message"],
+                    "type": "object", "required": ["error", "message", "detail"],
                     "properties": {"error": {"type": "string"},
-                                   "message": {"type": "string"}}}}}}},
+                                   "message": {"type": "string"},
+                                   "detail": {"type": "string"}}}}}}},
         },
         "paths": {
             "/board": {"get": _op("The whole board, by column", [

@@ -87,11 +87,15 @@ def store_error(refusal: RemoteError) -> Exception:
     return exc
 
 
+#: Keys of a task's JSON that Hermes computes for display, not columns of the task's row.
+COMPUTED_KEYS = ("age", "latest_summary")
+
+
 def _task(data: dict) -> Task:
     """A :class:`Task` from the API's task or card JSON (fields it does not know go to
-    ``extra``, Hermes' ``age`` is dropped)."""
+    ``extra``, :data:`COMPUTED_KEYS` are dropped)."""
     fields = {k: data[k] for k in TASK_FIELDS if k in data}
-    extra = {k: v for k, v in data.items() if k not in TASK_FIELDS and k != "age"}
+    extra = {k: v for k, v in data.items() if k not in TASK_FIELDS and k not in COMPUTED_KEYS}
     return Task(**fields, extra=extra)
 
 
@@ -147,7 +151,7 @@ class RemoteStore:
         if tenant:
             params["tenant"] = tenant
         data = self._call("GET", "/board", params=params)
-        columns = {column["name"]: [{k: v for k, v in card.items() if k != "age"}
+        columns = {column["name"]: [{k: v for k, v in card.items() if k not in COMPUTED_KEYS}
                                     for card in column["tasks"]]
                    for column in data["columns"]}
         return BoardSnapshot(columns=columns, tenants=data["tenants"],
@@ -226,8 +230,8 @@ class RemoteStore:
 
     def boards(self) -> tuple[list[dict], Optional[str]]:
         """The server's boards (``[{slug, name, current, description, created_at}]``, what a
-        board switcher offers) and its default slug; ``([], None)`` for a server of one file
-        (``GET /boards``)."""
+        board switcher offers) and its default slug (``GET /boards``); a server of one file
+        lists that one, as ``default``."""
         data = self._call("GET", "/boards")
         return data["boards"], data["current"]
 

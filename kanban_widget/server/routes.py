@@ -10,6 +10,7 @@ sockets hear of it at once.
 
 from __future__ import annotations
 
+import json
 from typing import Any, Callable, Optional
 
 from starlette.concurrency import run_in_threadpool
@@ -71,17 +72,41 @@ async def get_board(request: Request) -> JSONResponse:
     handle = board_of(request)
     tenant = inputs.query_text(request, "tenant", protocol.MAX_NAME)
     archived = inputs.query_bool(request, "include_archived")
-    snapshot = await in_thread(lambda: handle.reader.board(tenant=tenant or None,
-                                                           include_archived=archived))
-    return JSONResponse(shapes.board(snapshot))
+    reader = handle.reader
+
+    def read():
+        with reader.reading():  # the cards and their summaries from one snapshot
+            return reader.board(tenant=tenant or None, include_archived=archived), \
+                summaries(reader)
+
+    snapshot, found = await in_thread(read)
+    return JSONResponse(shapes.board(snapshot, found))
+
+
+def summaries(reader: Store, task_ids: Optional[list] = None) -> dict:
+    """The latest worker summary of each task (of ``task_ids``, else all) that has one, read
+    from Hermes' ``task_runs`` (``{}`` on a board without that table)."""
+    if not reader.query("SELECT 1 FROM sqlite_master WHERE type = 'table'"
+                        " AND name = 'task_runs'"):
+        return {}
+    only, params = ("", ()) if task_ids is None else (
+        " AND task_id IN (SELECT value FROM json_each(?))", (json.dumps(task_ids),))
+    return dict(reader.query(shapes.LATEST_SUMMARIES_SQL.format(only=only), params, plain=True))
 
 
 async def get_task(request: Request) -> JSONResponse:
     """``GET /tasks/{id}``: the task with its comments, events and links."""
     handle, task_id = board_of(request), path_task_id(request)
     reader = handle.reader
-    detail, now = await in_thread(lambda: (reader.task_detail(task_id), reader.now()))
-    return JSONResponse(shapes.task_detail(detail, now))
+
+    def read():
+        with reader.reading():
+            detail = reader.task_detail(task_id)
+            return detail, reader.now(), summaries(
+                reader, [task_id, *(t.id for t in detail.children)])
+
+    detail, now, found = await in_thread(read)
+    return JSONResponse(shapes.task_detail(detail, now, found))
 
 
 async def create_task(request: Request) -> JSONResponse:
@@ -113,9 +138,9 @@ async def create_task(request: Request) -> JSONResponse:
         task_id = store.create_task(**fields, created_by=user)
         return store.get_task(task_id)
 
-    task = await in_thread(write)
+    task, now = await in_thread(lambda: (write(), handle.writer.now()))
     handle.written()
-    return JSONResponse({"task": task.to_dict()})
+    return JSONResponse({"task": shapes.hermes_task(task.to_dict(), now)})
 
 
 
@@ -164,9 +189,9 @@ async def patch_task(request: Request) -> JSONResponse:
                 raise TaskNotFound(task_id, store.path)
             return store.get_task(task_id)
 
-    task = await in_thread(write)
+    task, now = await in_thread(lambda: (write(), handle.writer.now()))
     handle.written()
-    return JSONResponse({"task": task.to_dict()})
+    return JSONResponse({"task": shapes.hermes_task(task.to_dict(), now)})
 
 
 async def bulk(request: Request) -> JSONResponse:
@@ -295,10 +320,10 @@ async def get_stats(request: Request) -> JSONResponse:
 
 
 async def get_assignees(request: Request) -> JSONResponse:
-    """``GET /assignees``: the assignees of tasks not archived."""
+    """``GET /assignees``: the assignees of tasks not archived, with their tasks per status."""
     handle = board_of(request)
-    _tenants, assignees = await in_thread(handle.reader.choices)
-    return JSONResponse({"assignees": assignees})
+    rows = await in_thread(lambda: handle.reader.query(shapes.ASSIGNEE_COUNTS_SQL, plain=True))
+    return JSONResponse(shapes.assignees(rows))
 
 
 async def get_log(request: Request) -> JSONResponse:
@@ -374,16 +399,33 @@ async def get_column(request: Request) -> JSONResponse:
 
 
 async def get_boards(request: Request) -> JSONResponse:
-    """``GET /boards``: the kanban home's boards a request may name with ``?board=`` (none for
-    a server of one board file) and the default one."""
+    """``GET /boards``: the kanban home's boards a request may name with ``?board=`` and the
+    default one, each with its tasks per status, as Hermes lists them; a server of one board
+    file lists that file as ``default``."""
     boards: BoardSet = request.app.state.boards
     if boards.fixed:
-        return JSONResponse({"boards": [], "current": None})
-    listed = await in_thread(Store.boards, boards.root)
-    default = next((b.slug for b in listed if b.path == boards.default_path), None)
-    return JSONResponse({
-        "boards": [{k: v for k, v in b.to_dict().items() if k != "path"} for b in listed],
-        "current": default})
+        rows = await in_thread(lambda: boards.get(None).reader.query(
+            shapes.STATUS_COUNTS_SQL, plain=True))
+        return JSONResponse({"boards": [shapes.board_entry(
+            slug="default", name="Default", path=boards.default_path, is_current=True,
+            rows=rows)], "current": "default"})
+
+    def listed() -> list:
+        entries = []
+        for info in Store.boards(boards.root):
+            rows = []
+            if info.path.exists():  # Hermes creates a board's file on first use
+                with Store(info.path, read_only=True) as store:
+                    rows = store.query(shapes.STATUS_COUNTS_SQL, plain=True)
+            entries.append(shapes.board_entry(
+                slug=info.slug, name=info.name, path=info.path, rows=rows,
+                is_current=info.path == boards.default_path, description=info.description,
+                created_at=info.created_at))
+        return entries
+
+    entries = await in_thread(listed)
+    return JSONResponse({"boards": entries, "current": next(
+        (b["slug"] for b in entries if b["is_current"]), None)})
 
 
 async def get_openapi(request: Request) -> JSONResponse:

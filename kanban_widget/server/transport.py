@@ -59,10 +59,11 @@ class ApiTransport:
         except urllib.error.HTTPError as exc:
             try:
                 error = json.loads(exc.read().decode("utf-8"))
-                if "detail" in error:  # Hermes' dashboard (FastAPI): the code from the status
-                    raise RemoteError(exc.code, fastapi_code(exc.code),
-                                      str(error["detail"])) from None
-                raise RemoteError(exc.code, error["error"], error["message"]) from None
+                if "error" in error and "message" in error:  # kanban-widget api: its code
+                    raise RemoteError(exc.code, error["error"], error["message"]) from None
+                # Hermes' dashboard (FastAPI's {"detail": ...}): the code from the status
+                raise RemoteError(exc.code, fastapi_code(exc.code),
+                                  str(error["detail"])) from None
             except (ValueError, KeyError, TypeError):
                 raise RemoteError(exc.code, "HTTPError", str(exc.reason)) from None
 

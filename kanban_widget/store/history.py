@@ -27,7 +27,7 @@ import datetime as _dt
 import json
 import weakref
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Callable, Optional
 
 import numpy as np
 
@@ -49,6 +49,17 @@ _ASSIGNEE_KEYS = {"created": "assignee", "assigned": "assignee", "decomposed": "
                   "review_requested": "reviewer", "changes_requested": "implementer",
                   "review_reopened": "implementer"}
 _PRIORITY_KINDS = ("created", "reprioritized", "priority")
+#: The steps of building a history, in order, as a build's ``progress`` reports them.
+BUILD_PHASES = ("tasks", "statuses", "assignees", "priorities", "links", "comments", "edits",
+                "event times")
+#: A log of at most this many events is replayed on the spot when a history is first asked for
+#: (well under a second); a widget builds a longer one in the background and shows progress
+#: (:func:`history_pending`, :func:`prepare_history`).
+QUICK_BUILD_EVENTS = 50_000
+
+#: ``progress(phase, done, of)``: a build is at ``phase``, ``done`` of ``of`` steps finished.
+Progress = Callable[[str, int, int], None]
+
 # Payload keys naming who made a change, most specific first.
 _ACTOR_KEYS = ("actor", "by", "author", "claimer", "reviewer", "implementer", "lock")
 
@@ -113,7 +124,7 @@ class BoardHistory:
     indexed by code.
     """
 
-    def __init__(self, conn):
+    def __init__(self, conn, progress: Optional[Progress] = None):
         self.key = _log_key(conn)
         self.quick_key = None       # history_of's check that nothing was committed since
         self.task_ids: list = []
@@ -134,10 +145,13 @@ class BoardHistory:
         self.edits: dict = {}           # task code -> [(time, fields)], for ``current_values``
         # The timelines (owners: task codes, link codes for ``link``); built by _absorb.
         self.status = self.assignee = self.priority = self.link = self.comments = None
-        self._absorb(conn, None)
+        step = _steps(progress)
+        self._absorb(conn, None, step)
+        step("event times")
         self.event_times = np.empty(0, dtype=np.int64)
         self.event_ids = np.empty(0, dtype=np.int64)
         self._add_event_times(conn, None)
+        step(None)
 
     # -- building ------------------------------------------------------------------------------
 
@@ -167,11 +181,13 @@ class BoardHistory:
         self.key = key
         return True
 
-    def _absorb(self, conn, ids: Optional[list]) -> None:
-        """(Re)read every timeline of the tasks ``ids`` (None: the whole board)."""
+    def _absorb(self, conn, ids: Optional[list], step: Callable = lambda phase: None) -> None:
+        """(Re)read every timeline of the tasks ``ids`` (None: the whole board); ``step(phase)``
+        is called as each of :data:`BUILD_PHASES` begins."""
         where, params = ("", ()) if ids is None else (
             "t.id IN (SELECT value FROM json_each(?))", (json.dumps(ids),))
         events_of = "" if ids is None else " AND task_id IN (SELECT value FROM json_each(?))"
+        step("tasks")
         codes = self._read_tasks(conn, where, params)
         n = len(self.task_ids)
 
@@ -180,6 +196,7 @@ class BoardHistory:
                 return Timeline(owner, time, eid, n, **values)
             return old.replaced(codes, n, owner, time, eid, **values)
 
+        step("statuses")
         spells = replay_board(conn, where, params)
         for status in spells.statuses:
             if status not in self.statuses:
@@ -189,21 +206,26 @@ class BoardHistory:
             self.status, self._codes(spells.task_ids[spells.spell_task]),
             spells.start, spells.start_id, status=to_global[spells.spell_status],
             start=spells.start)
+        step("assignees")
         owner, time, eid, value, created = self._assignee_rows(conn, events_of, params)
         self.assignee = timeline(self.assignee, owner, time, eid,
                                  value=np.asarray(value, dtype=np.int64).reshape(-1),
                                  created=created)
+        step("priorities")
         owner, time, eid, value, created = self._priority_rows(conn, events_of, params)
         self.priority = timeline(self.priority, owner, time, eid,
                                  value=np.asarray(value, dtype=np.int64).reshape(-1),
                                  created=created)
+        step("links")
         self._read_links(conn, codes, events_of, params)
+        step("comments")
         rows = conn.execute(f"SELECT task_id, created_at, id FROM task_comments WHERE 1{events_of}",
                             params).fetchall()
         rows = [r for r in rows if r[0] in self.code_of]
         self.comments = timeline(self.comments,
                                  self._codes([r[0] for r in rows]), [r[1] for r in rows],
                                  [r[2] for r in rows])
+        step("edits")
         self._read_edits(conn, codes, events_of, params)
 
     def _codes(self, task_ids) -> np.ndarray:
@@ -599,6 +621,18 @@ def _event_id(value) -> Optional[int]:
     return value if 0 <= value < np.iinfo(np.int64).max else None
 
 
+def _steps(progress: Optional[Progress]) -> Callable:
+    """``step(phase)`` for a build: tells ``progress`` each phase as it begins (None: the
+    build is over)."""
+    if progress is None:
+        return lambda phase: None
+
+    def step(phase: Optional[str]) -> None:
+        done = len(BUILD_PHASES) if phase is None else BUILD_PHASES.index(phase)
+        progress(phase or "done", done, len(BUILD_PHASES))
+    return step
+
+
 def _log_key(conn) -> tuple:
     """What changes whenever the history could: events, comments and tasks added or removed."""
     return conn.execute(
@@ -625,6 +659,31 @@ def history_of(store) -> BoardHistory:
         built = _HISTORIES[store] = BoardHistory(conn)
         built.quick_key = quick
         return built
+
+
+def history_pending(store) -> bool:
+    """Whether asking ``store`` for a past board would first replay a long log: no history is
+    kept for it yet and the log has more than :data:`QUICK_BUILD_EVENTS` events (a cheap
+    check: the largest event id)."""
+    if store in _HISTORIES:
+        return False
+    with store.reading() as conn:
+        last = conn.execute("SELECT MAX(id) FROM task_events").fetchone()[0]
+    return (last or 0) > QUICK_BUILD_EVENTS
+
+
+def prepare_history(store, reader, progress: Optional[Progress] = None) -> None:
+    """Build the history of ``store``'s board through ``reader`` (another, read-only
+    :class:`~kanban_widget.store.Store` of the same file) and keep it for ``store``.
+
+    The replay runs in ``reader``'s read transaction, so ``store``'s lock is not held meanwhile:
+    the board's own reads and writes go on while a long history is built (in a background
+    thread). Events committed meanwhile are folded in by the next :func:`history_of`, as any
+    new events are. ``progress(phase, done, of)`` is told each step (:data:`BUILD_PHASES`)."""
+    with reader.reading() as conn:
+        built = BoardHistory(conn, progress)
+    with store.reading():
+        _HISTORIES.setdefault(store, built)   # quick_key None: history_of checks the log
 
 
 def past_board(store, as_of, *, tenant: Optional[str] = None,

@@ -4,11 +4,14 @@ back to live, with the live board hidden (and its write controls out of reach) m
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from playwright.sync_api import expect
 
 import test_harness_bridge
-from kanban_widget import KanbanBoard, Store
+from kanban_widget import KanbanBoard, Store, time_travel
+from kanban_widget.store import history
 from test_harness_a11y import axe_check
 from test_harness_bridge import Bridge
 
@@ -113,3 +116,38 @@ def test_time_set_from_python_shows_the_past_on_the_page(harness, history_board,
     bridge.until("() => !!document.querySelector('#board-0 [data-past-board]')")
     assert past_count(harness.page, "ready") == 2
     assert past_count(harness.page, "done") == 0
+
+
+def test_a_long_history_shows_its_build_then_the_past_board(harness, history_board,
+                                                           monkeypatch):
+    """Over ``QUICK_BUILD_EVENTS`` events Python replays the log in the background: the page
+    shows which step it is at (held at "links" here), then the board at that moment."""
+    monkeypatch.setattr(test_harness_bridge, "TRAITS", TRAITS)
+    monkeypatch.setattr(history, "QUICK_BUILD_EVENTS", 0)
+    release = threading.Event()
+    real_prepare = history.prepare_history
+
+    def held_at_links(store, reader, progress):
+        def hold(phase, done, of):
+            progress(phase, done, of)
+            if phase == "links":
+                release.wait(20)
+        real_prepare(store, reader, hold)
+
+    monkeypatch.setattr(time_travel, "prepare_history", held_at_links)
+    widget, first = history_board
+    state = widget.get_state()
+    harness.boot({"bridge": True, "traits": {k: state[k] for k in TRAITS if k in state}})
+    root = harness.root()
+    bridge = Bridge(harness.page, widget)
+    expect(harness.card(first)).to_be_visible()
+    root.locator("[data-time-open]").click()
+    bridge.until("() => /links \\(step 5 of 8\\)/.test("
+                 "document.querySelector('#board-0 [data-time-building]')?.textContent)")
+    expect(root.locator("[data-time-building] progress")).to_have_attribute("value", "4")
+    expect(root.locator("[data-past-board]")).to_have_count(0)
+    expect(root.locator(".kb-app")).to_be_hidden()     # read-only from the first moment
+    release.set()
+    bridge.until("() => !!document.querySelector('#board-0 [data-past-board]')")
+    expect(root.locator("[data-time-building]")).to_have_count(0)
+    assert past_count(harness.page, "done") == 1

@@ -7,7 +7,8 @@ import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { html } from "./html.js";
 import { useFlip } from "./flip.js";
 import {
-  SPEEDS, clampTime, densityBars, formatMoment, playbackTime, readTime, readView, stepFor,
+  SPEEDS, clampTime, densityBars, formatMoment, playbackTime, readBuilding, readTime, readView,
+  stepFor,
 } from "../time-travel.js";
 import "./time-travel.css";
 
@@ -35,6 +36,7 @@ function setTime(model, value) {
 export function TimeTravel({ model, root }) {
   const time = readTime(model.get("time"));
   const view = readView(model.get("_time_view"));
+  const building = readBuilding(model.get("_time_view"));
   const [speed, setSpeed] = useState(SPEEDS[1].rate);
   const [playing, setPlaying] = useState(false);
   const play = useRef(null);
@@ -86,6 +88,11 @@ export function TimeTravel({ model, root }) {
       <button type="button" class="kb-btn" data-time-live
         onClick=${() => { stopPlaying(); setTime(model, null); }}>back to live</button>
     </div>
+    ${building && html`<div class="kb-tt-building" data-time-building>
+      <span>Reading the board's history, once: ${building.phase} (step ${Math.min(building.done + 1, building.of)} of ${building.of})</span>
+      <progress max=${building.of} value=${building.done}
+        aria-label="Reading the board's history"></progress>
+    </div>`}
     ${view && html`<div class="kb-tt-controls">
       <button type="button" class="kb-btn" data-time-play aria-pressed=${playing}
         onClick=${() => (playing ? stopPlaying() : (play.current = null, setPlaying(true)))}>
