@@ -3,17 +3,7 @@
 // objects for what did not change, so the memoized past columns and cards (ui/Scrubber.js)
 // see identical props and skip, and say which cards may have moved, so the glide (ui/flip.js)
 // measures only those.
-
-/** Whether two JSON-like values (what a trait carries) are equal, deeply. */
-export function sameValue(a, b) {
-  if (a === b) return true;
-  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  const keys = Object.keys(a);
-  if (keys.length !== Object.keys(b).length) return false;
-  for (const k of keys) if (!Object.hasOwn(b, k) || !sameValue(a[k], b[k])) return false;
-  return true;
-}
+import { sameItems, sameValue } from "./same.js";
 
 /** `next`'s cards, each replaced by the previous object of that id (`before`) when equal. */
 function keepCards(before, nextCards) {
@@ -22,8 +12,6 @@ function keepCards(before, nextCards) {
     return old && sameValue(old, card) ? old : card;
   });
 }
-
-const sameItems = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /** Whether two columns agree on everything but their cards (status, count…). */
 function sameHeading(a, b) {

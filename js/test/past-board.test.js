@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { keepUnchanged, maybeMoved, sameValue } from "../src/past-board.js";
+import { keepUnchanged, maybeMoved } from "../src/past-board.js";
+import { sameItems, sameValue } from "../src/same.js";
 
 const card = (id, extra = {}) => ({ id, title: `Task ${id}`, assignee: null, priority: 0, ...extra });
 const col = (status, cards, count = cards.length) => ({ status, count, cards });
@@ -14,6 +15,13 @@ describe("sameValue", () => {
     expect(sameValue({ a: 1 }, { a: 1, b: undefined })).toBe(false);
     expect(sameValue([1], { 0: 1 })).toBe(false);
     expect(sameValue(null, {})).toBe(false);
+  });
+
+  it("compares arrays item by item, by identity", () => {
+    const a = {};
+    expect(sameItems([a, 1], [a, 1])).toBe(true);
+    expect(sameItems([a], [{}])).toBe(false);
+    expect(sameItems([a], [a, a])).toBe(false);
   });
 });
 
