@@ -21,6 +21,8 @@ export function Column({ column }) {
   for (const list of column.lanes.values()) for (const c of list) allIds.push(c.id);
   const sel = selectionState(selected, allIds);
   const label = statusLabel(status);
+  // Counts are drawn as strings: preact writes a number child to its text node on every render
+  // (even unchanged), which would touch every column's header on every patch.
   const count = countOf(model.counts, status, "", column.count);
   const wip = wipFigure(count, Object.hasOwn(wipLimits, status) ? wipLimits[status] : null, status);
   const band = Object.hasOwn(ageBands, status) ? ageBands[status] : undefined;
@@ -48,7 +50,7 @@ export function Column({ column }) {
         class="kb-count"
         data-column-count
         title=${model.counts.known || column.count === column.total ? `${count} cards` : `${column.count} of ${column.total} cards match the filters`}
-      >${count}</span>`}
+      >${String(count)}</span>`}
       ${!wip && !readOnly && status !== "archived" && status !== "done" && html`<${WipLimit} status=${status} label=${label} />`}
       ${!readOnly && status !== "archived" && html`<button
         type="button"
@@ -99,7 +101,7 @@ const Lane = memo(function Lane({ status, lane, cards, limit, total, now, select
     if (total > cards.length) model.more(status, lane); // the next page from Python
   };
   return html`<div class="kb-cell" data-lane=${lane ?? undefined} data-drop-status=${status}>
-    ${lane !== null && html`<div class="kb-lane-head"><span class="kb-lane-name">${lane}</span> <span class="kb-lane-count">${total}</span></div>`}
+    ${lane !== null && html`<div class="kb-lane-head"><span class="kb-lane-name">${lane}</span> <span class="kb-lane-count">${String(total)}</span></div>`}
     ${shown.map((card) => html`<${Card}
       key=${card.id}
       card=${card}
