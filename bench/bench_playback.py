@@ -19,12 +19,21 @@ times each ``time_view`` call (what ``_time_view`` costs per playback step).
 Reported, each the median over ``--runs``: the longest frame, p95 and p99 frame, frames over
 50 ms, long tasks (count, total, longest), playback steps and Python's ms per step (median
 and max). Target (issue #15): no frame longer than 50 ms.
+
+``--before DIR`` (a folder holding another build's ``widget.js`` and ``widget.css``, e.g. the
+bundle built from the commit before a change) plays the same board with that bundle too,
+runs alternating, and the table puts both side by side: before and after in the same run.
+``--json-relay`` hands each trait to the page as a JSON string parsed there, as Jupyter's
+websocket does, instead of Playwright's argument serialization (which costs the page far
+more per large ``_time_view`` than the real transport, and so is not the widget's cost).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
+import os
 import random
 import statistics
 import sys
@@ -32,6 +41,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import bench_graph
 from bench_graph import open_harness_page
 from bench_render import ARGS, BUNDLE, CHROMIUM, REPO, machine
 
@@ -135,8 +145,48 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def play_once(browser, path: Path, day_start: int, reduced_motion: bool = False) -> dict:
-    """One page, the real widget: play the busy day back and return what was recorded."""
+STATIC = "kanban_widget/static/"
+REPO_SERVE = bench_graph.serve_repo
+
+
+def serve_bundle_from(folder: Path | None):
+    """The harness page's file server, answering the bundle's files from ``folder`` (None:
+    the repository's build)."""
+    def serve(route) -> None:
+        relative = route.request.url[len(bench_graph.BASE):].split("?", 1)[0]
+        if folder is not None and relative.startswith(STATIC):
+            route.fulfill(path=str(folder / relative[len(STATIC):]))
+        else:
+            REPO_SERVE(route)
+    return serve
+
+
+PY_UPDATE_JS = "([k, v]) => window.__boards[0].model.pyUpdate(k, v)"
+
+
+class JsonRelayPage:
+    """The page as the relay sees it, handing trait values over as JSON text (see the
+    docstring, ``--json-relay``); everything else goes to the page unchanged."""
+
+    def __init__(self, page):
+        self._page = page
+
+    def __getattr__(self, name):
+        return getattr(self._page, name)
+
+    def evaluate(self, expression, arg=None):
+        if expression == PY_UPDATE_JS:
+            key, value = arg
+            return self._page.evaluate(
+                "([k, s]) => window.__boards[0].model.pyUpdate(k, JSON.parse(s))",
+                [key, json.dumps(value)])
+        return self._page.evaluate(expression, arg)
+
+
+def play_once(browser, path: Path, day_start: int, reduced_motion: bool = False,
+              bundle: Path | None = None, json_relay: bool = False) -> dict:
+    """One page, the real widget: play the busy day back and return what was recorded.
+    ``bundle``: a folder with another build's widget.js / widget.css (None: this one)."""
     widget = KanbanBoard(path)
     view_ms: list[float] = []
     compute = widget.time_view
@@ -152,7 +202,10 @@ def play_once(browser, path: Path, day_start: int, reduced_motion: bool = False)
     ctx = browser.new_context(viewport={"width": 1400, "height": 900},
                               reduced_motion="reduce" if reduced_motion else "no-preference")
     try:
+        bench_graph.serve_repo = serve_bundle_from(bundle)  # open_harness_page serves with it
         page, bridge = open_harness_page(ctx, widget)
+        if json_relay:
+            bridge.page = JsonRelayPage(page)
         page.click("#board-0 [data-time-open]")
         bridge.until("() => !!document.querySelector('#board-0 [data-past-board]')", timeout=60)
         widget.time = day_start
@@ -195,7 +248,10 @@ def play_once(browser, path: Path, day_start: int, reduced_motion: bool = False)
     }
 
 
-def run(runs: int, tasks: int, moves: int, folder: Path, reduced_motion: bool) -> list[dict]:
+def run(runs: int, tasks: int, moves: int, folder: Path, reduced_motion: bool,
+        before: Path | None = None, json_relay: bool = False) -> dict[str, list[dict]]:
+    """``{"after": [...]}`` (this build), plus ``"before"`` with ``before``: one result per run,
+    the two bundles alternating so both see the same machine load."""
     from playwright.sync_api import sync_playwright
 
     test_harness_bridge.TRAITS = TRAITS
@@ -203,46 +259,61 @@ def run(runs: int, tasks: int, moves: int, folder: Path, reduced_motion: bool) -
     t0 = time.perf_counter()
     day_start = build_board(path, tasks, moves)
     print(f"built the board in {time.perf_counter() - t0:.1f} s", flush=True)
-    results = []
+    bundles = {"before": before, "after": None} if before else {"after": None}
+    results: dict[str, list[dict]] = {name: [] for name in bundles}
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         try:
             for i in range(runs):
-                results.append(play_once(browser, path, day_start, reduced_motion))
-                print(f"run {i + 1}:", {k: round(v, 1) for k, v in results[-1].items()},
-                      flush=True)
+                for name, bundle in bundles.items():
+                    results[name].append(play_once(browser, path, day_start, reduced_motion,
+                                                   bundle, json_relay))
+                    print(f"run {i + 1} {name}:",
+                          {k: round(v, 1) for k, v in results[name][-1].items()}, flush=True)
         finally:
             browser.close()
     return results
 
 
-def write_report(results: list[dict], runs: int, tasks: int, moves: int) -> str:
+COUNTS = ("playback wall time, s", "frames", f"frames > {TARGET_MS} ms", "long tasks",
+          "playback steps (_time_view)", "cards drawn at the end")
+
+
+def cell(key: str, values: list[float]) -> str:
+    """``median (min – max)`` of one measure, in its unit."""
+    unit = "" if key in COUNTS else " ms"
+    fmt = (lambda v: f"{v:,.0f}{unit}") if not unit else (lambda v: f"{v:.1f}{unit}")
+    return f"{fmt(statistics.median(values))} ({fmt(min(values))} – {fmt(max(values))})"
+
+
+def write_report(results: dict[str, list[dict]], runs: int, tasks: int, moves: int,
+                 before: Path | None, json_relay: bool, load: str) -> str:
+    names = list(results)
     lines = [
         "# Playing back a busy day (bench/bench_playback.py)",
         "",
-        f"Measured {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC on: {machine()}.",
+        f"Measured {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC on: {machine()}; "
+        f"load average {load}.",
         "",
         f"{tasks:,} tasks ({tasks * 3 // 10:,} moved to done over the 29 quiet days), then a busy last day of "
         f"{moves:,} moves (ready → running → review → done at random moments). The real widget "
         "behind the harness page; History opened at the start of the busy day, played at "
         f"1 h/s (about {DAY // SPEED} s) to the end. Frames are `requestAnimationFrame` deltas; "
         "long tasks are PerformanceObserver `longtask` entries; Python's step is one "
-        f"`time_view` call (one `_time_view`). Median of {runs} runs (min – max).",
+        f"`time_view` call (one `_time_view`). Median of {runs} runs (min – max)"
+        + (f"; \"before\" is the bundle in `{before}`, runs alternating with this build's" if before else "")
+        + ("; traits relayed as JSON text (`--json-relay`)" if json_relay else "") + ".",
         "",
-        "| measure | median | min | max | target |",
-        "|---|---|---|---|---|",
+        "| measure | " + " | ".join(names) + " | target |",
+        "|---|" + "---|" * len(names) + "---|",
     ]
-    for key in results[0]:
-        values = [r[key] for r in results]
-        unit = "" if key in ("playback wall time, s", "frames", f"frames > {TARGET_MS} ms", "long tasks",
-                             "playback steps (_time_view)", "cards drawn at the end") else " ms"
-        fmt = (lambda v: f"{v:,.0f}{unit}") if not unit else (lambda v: f"{v:.1f}{unit}")
+    for key in results["after"][0]:
         target = ""
         if key == "longest frame":
-            med = statistics.median(values)
+            med = statistics.median(r[key] for r in results["after"])
             target = f"≤ {TARGET_MS} ms ({'meets' if med <= TARGET_MS else 'MISSES'})"
-        lines.append(f"| {key} | {fmt(statistics.median(values))} | {fmt(min(values))} | "
-                     f"{fmt(max(values))} | {target} |")
+        lines.append(f"| {key} | " + " | ".join(cell(key, [r[key] for r in results[n]]) for n in names)
+                     + f" | {target} |")
     lines.append("")
     return "\n".join(lines)
 
@@ -254,13 +325,20 @@ def main() -> None:
     ap.add_argument("--moves", type=int, default=2_400, help="moves on the busy last day")
     ap.add_argument("--reduced-motion", action="store_true",
                     help="prefers-reduced-motion: no FLIP glides, to see their share (implies --no-write)")
+    ap.add_argument("--before", type=Path, default=None,
+                    help="a folder with another build's widget.js and widget.css, played too")
+    ap.add_argument("--json-relay", action="store_true",
+                    help="relay traits to the page as JSON text, as Jupyter's websocket does")
     ap.add_argument("--no-write", action="store_true", help="print, do not write playback.md")
     args = ap.parse_args()
     if not BUNDLE.exists():
         raise SystemExit(f"{BUNDLE} is missing: run `npm ci && npm run build` in js/")
     with tempfile.TemporaryDirectory() as folder:
-        results = run(args.runs, args.tasks, args.moves, Path(folder), args.reduced_motion)
-    report = write_report(results, args.runs, args.tasks, args.moves)
+        results = run(args.runs, args.tasks, args.moves, Path(folder), args.reduced_motion,
+                      args.before, args.json_relay)
+    load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
+    report = write_report(results, args.runs, args.tasks, args.moves, args.before,
+                          args.json_relay, load)
     print(report)
     if args.no_write or args.reduced_motion:
         return

@@ -2,6 +2,7 @@
 // Nothing here touches the DOM or the model, so all of it is unit-tested in node.
 
 import { UNASSIGNED } from "./protocol.js";
+import { sameItems } from "./same.js";
 
 export const STATUS_LABELS = Object.freeze({
   triage: "Triage",
@@ -289,6 +290,36 @@ export function groupBoard(state, { filters = {}, lanes = false, showArchived = 
     return { status, total: totals.get(status) || 0, count: cards.length, lanes: laneMap };
   });
   return { columns, lanes: laneNames };
+}
+
+/** One column of `next` sharing `prev`'s lane lists that hold the same cards (and `prev` itself
+ * when nothing in it changed). */
+function keepColumnGroup(prev, next) {
+  if (!prev) return next;
+  let same = prev.total === next.total && prev.count === next.count && prev.lanes.size === next.lanes.size;
+  const lanes = new Map();
+  for (const [lane, list] of next.lanes) {
+    const old = prev.lanes.get(lane);
+    const kept = old && sameItems(old, list) ? old : list;
+    if (kept !== old) same = false;
+    lanes.set(lane, kept);
+  }
+  return same ? prev : { ...next, lanes };
+}
+
+/**
+ * `next` (a groupBoard result) sharing `prev`'s: every column whose cards, counts and lanes did
+ * not change is the previous object, every unchanged lane list the previous array, and the
+ * lane names the previous array when equal. Cards are compared by identity (a patch replaces
+ * only the cards it carries). `next` is not changed.
+ */
+export function keepUnchangedGroups(prev, next) {
+  if (!prev) return next;
+  const before = new Map(prev.columns.map((c) => [c.status, c]));
+  const columns = next.columns.map((c) => keepColumnGroup(before.get(c.status), c));
+  const lanes = sameItems(prev.lanes, next.lanes) ? prev.lanes : next.lanes;
+  if (lanes === prev.lanes && sameItems(columns, prev.columns)) return prev;
+  return { columns, lanes };
 }
 
 function compareLanes(a, b) {

@@ -3,6 +3,7 @@
 // `save_changes`, debounced for typing. UI-only state lives in ui/view-state.js instead.
 
 import { TRAIT } from "./protocol.js";
+import { sameValue } from "./same.js";
 
 /** Traits a view reads and re-renders on. */
 export const VIEW_TRAITS = [
@@ -34,6 +35,25 @@ export function readTraits(model) {
     else out[name] = v === null || v === undefined ? "" : String(v);
   }
   return out;
+}
+
+/**
+ * `next` traits (from readTraits) sharing every value equal to `prev`'s, and `prev` itself when
+ * nothing changed: the selection keeps its identity across a board patch, so what is
+ * memoized on it (the selected set, the lanes of cards) is not redone.
+ */
+export function keepTraits(prev, next) {
+  if (!prev) return next;
+  let changed = false;
+  const out = {};
+  for (const name of Object.keys(next)) {
+    if (Object.hasOwn(prev, name) && sameValue(prev[name], next[name])) out[name] = prev[name];
+    else {
+      out[name] = next[name];
+      changed = true;
+    }
+  }
+  return changed ? out : prev;
 }
 
 /** The switcher's boards, `[{slug, name}]`: entries without a slug are dropped. */
@@ -83,5 +103,7 @@ export function createTraitSync(model, onChange) {
     for (const [name, fn] of listeners) model.off(`change:${name}`, fn);
   }
 
-  return { read: () => readTraits(model), write, flush, dispose };
+  let last = null;
+  const read = () => (last = keepTraits(last, readTraits(model)));
+  return { read, write, flush, dispose };
 }

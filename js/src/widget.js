@@ -1,6 +1,7 @@
 // The anywidget front-end module (AFM): `initialize` builds the per-model board store,
 // `render` draws one view of it. Both return a cleanup.
 import { render as preactRender } from "preact";
+import { memo } from "preact/compat";
 import { html } from "./ui/html.js";
 import { App } from "./ui/App.js";
 import { Boundary } from "./ui/Boundary.js";
@@ -12,6 +13,13 @@ import { TRAIT } from "./protocol.js";
 import "./widget.css";
 
 export const ROOT_CLASS = "kanban-widget";
+
+// Each part re-renders only when what it draws from changed: the live board on a board change
+// (`tick`) or a trait change (traits.js keeps the traits object while they are equal), time
+// travel on its own traits. A playback step thus leaves the hidden live board alone, and a
+// patch leaves time travel alone.
+const LiveBoard = memo(App);
+const TimeView = memo(TimeTravel);
 
 function showFatal(root, err) {
   root.textContent = "";
@@ -39,8 +47,10 @@ export function renderView({ model, el, store }) {
   let disposed = false;
   const sync = createTraitSync(model, () => schedule());
   const writeTrait = (name, value, opts) => sync.write(name, value, opts);
-  const unsubscribe = store.subscribe(() => schedule());
-  const unwatchTime = watchTimeTraits(model, () => schedule());
+  let boardTick = 0;
+  let timeTick = 0;
+  const unsubscribe = store.subscribe(() => { boardTick++; schedule(); });
+  const unwatchTime = watchTimeTraits(model, () => { timeTick++; schedule(); });
 
   function draw() {
     scheduled = false;
@@ -50,8 +60,8 @@ export function renderView({ model, el, store }) {
     try {
       preactRender(
         html`<${Boundary} onReload=${() => { store.reload(); store.resync(true); }}>
-          <${TimeTravel} model=${model} root=${root} />
-          <${App} store=${store} traits=${traits} readTraits=${sync.read} writeTrait=${writeTrait} root=${root} />
+          <${TimeView} model=${model} root=${root} tick=${timeTick} />
+          <${LiveBoard} store=${store} traits=${traits} readTraits=${sync.read} writeTrait=${writeTrait} root=${root} tick=${boardTick} />
         <//>`,
         root,
       );

@@ -4,7 +4,7 @@
 // render created it. Components get the actions through context (ui/context.js).
 
 import { TRAIT } from "../protocol.js";
-import { groupBoard } from "../state.js";
+import { groupBoard, keepUnchangedGroups } from "../state.js";
 import { createMoveActions } from "./moves.js";
 import { createPanelActions } from "./panels.js";
 import { createSelectionActions } from "./selection.js";
@@ -13,6 +13,8 @@ import { createKeyboard } from "./keyboard.js";
 /**
  * The board as one view groups it (its filters, lanes, archived column), memoized on the
  * shown board and those traits: the view's render and its actions share one computation.
+ * A new grouping keeps the last one's lists and columns where they did not change, so a patch
+ * that touches one column re-renders only that column's cards (ui/Column.js memoizes lanes).
  */
 export function createGrouping(boardModel, readTraits) {
   let last = null;
@@ -22,7 +24,8 @@ export function createGrouping(boardModel, readTraits) {
     const key = [board, t[TRAIT.SEARCH], t[TRAIT.TENANT], t[TRAIT.ASSIGNEE], t[TRAIT.LANES], t[TRAIT.SHOW_ARCHIVED]];
     if (!last || key.some((v, i) => v !== last.key[i])) {
       const filters = { search: t[TRAIT.SEARCH], tenant: t[TRAIT.TENANT], assignee: t[TRAIT.ASSIGNEE] };
-      last = { key, value: groupBoard(board, { filters, lanes: t[TRAIT.LANES], showArchived: t[TRAIT.SHOW_ARCHIVED] }) };
+      const value = groupBoard(board, { filters, lanes: t[TRAIT.LANES], showArchived: t[TRAIT.SHOW_ARCHIVED] });
+      last = { key, value: keepUnchangedGroups(last && last.value, value) };
     }
     return last.value;
   };

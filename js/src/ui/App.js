@@ -66,7 +66,7 @@ export function App({ store, traits, readTraits, writeTrait, root }) {
   };
 
   const scroller = useRef(null);
-  useScrollEdges(scroller);
+  useScrollEdges(scroller, grouped.columns.length);
   useEffect(() => {
     const drag = createDragController(root, {
       onDrop: actions.dropCard,

@@ -4,12 +4,14 @@
 // It talks to Python only through the `time` trait; Python answers with `_time_view`
 // (docs/protocol.md, "Time travel"). The live board stays mounted underneath, hidden.
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
+import { memo } from "preact/compat";
 import { html } from "./html.js";
 import { useFlip } from "./flip.js";
 import {
   SPEEDS, clampTime, densityBars, formatMoment, playbackTime, readBuilding, readTime, readView,
   stepFor,
 } from "../time-travel.js";
+import { keepUnchanged, maybeMoved } from "../past-board.js";
 import "./time-travel.css";
 
 const PLAY_TICK_MS = 100;
@@ -32,10 +34,23 @@ function setTime(model, value) {
   }
 }
 
+/**
+ * The time view to draw, sharing every unchanged card and column with the last one drawn
+ * (past-board.js), and which cards may have moved since: `{view, moved}`.
+ */
+function useKeptView(raw) {
+  const kept = useRef({ raw: null, view: null, moved: null });
+  if (kept.current.raw !== raw) {
+    const view = keepUnchanged(kept.current.view, raw);
+    kept.current = { raw, view, moved: maybeMoved(kept.current.view, view) };
+  }
+  return kept.current;
+}
+
 /** The whole time-travel UI for one view; `root` gets `data-viewing-past` while it shows one. */
 export function TimeTravel({ model, root }) {
   const time = readTime(model.get("time"));
-  const view = readView(model.get("_time_view"));
+  const { view, moved } = useKeptView(readView(model.get("_time_view")));
   const building = readBuilding(model.get("_time_view"));
   const [speed, setSpeed] = useState(SPEEDS[1].rate);
   const [playing, setPlaying] = useState(false);
@@ -102,9 +117,7 @@ export function TimeTravel({ model, root }) {
         ${SPEEDS.map((s) => html`<option value=${s.rate}>${s.label}</option>`)}
       </select>
       <div class="kb-tt-track">
-        <div class="kb-tt-density" aria-hidden="true" data-time-density>
-          ${densityBars(view.density).map((h, i) => html`<span key=${i} style=${{ height: `${Math.round(h * 100)}%` }}></span>`)}
-        </div>
+        <${Density} counts=${view.density} />
         <input type="range" class="kb-tt-range" data-time-range
           aria-label="Moment shown (arrow keys step, Shift+arrow goes event by event)"
           min=${view.start} max=${view.end} step="1" value=${view.as_of}
@@ -114,7 +127,7 @@ export function TimeTravel({ model, root }) {
       </div>
     </div>`}
     ${view && html`<${ChangesSince} view=${view} />`}
-    ${view && html`<${PastBoard} view=${view} />`}
+    ${view && html`<${PastBoard} view=${view} moved=${moved} />`}
   </div>`;
 }
 
@@ -134,23 +147,44 @@ function ChangesSince({ view }) {
   </details>`;
 }
 
-/** The board at the moment shown: columns with their full counts and their first cards. */
-function PastBoard({ view }) {
+/** The density strip: event counts over the span (the same array skips the render). */
+const Density = memo(function Density({ counts }) {
+  return html`<div class="kb-tt-density" aria-hidden="true" data-time-density>
+    ${densityBars(counts).map((h, i) => html`<span key=${i} style=${{ height: `${Math.round(h * 100)}%` }}></span>`)}
+  </div>`;
+});
+
+/**
+ * The board at the moment shown: columns with their full counts and their first cards.
+ * `moved` holds the cards that may have moved since the last view (null: any), the only
+ * ones the glide measures; unchanged columns and cards are the same objects, so they skip.
+ */
+function PastBoard({ view, moved }) {
   const columns = view.columns;
   const board = useRef(null);
-  useFlip(board, "[data-past-card]", "data-past-card");   // cards glide between columns
+  useFlip(board, "[data-past-card]", "data-past-card", moved);   // cards glide between columns
   // Focusable: it scrolls sideways, and keyboard users must be able to scroll it too.
   return html`<div class="kb-tt-board" data-past-board tabindex="0" role="region" ref=${board}
       aria-label=${`The board at ${formatMoment(view.as_of)}`}
       style=${{ gridTemplateColumns: `repeat(${columns.length}, minmax(11rem, 1fr))` }}>
-    ${columns.map((col) => html`<section class="kb-tt-column" key=${col.status} data-past-column=${col.status}
-        aria-label=${`${col.status}: ${col.count} cards`}>
-      <h3 class="kb-tt-heading">${col.status} <span class="kb-tt-count" data-past-count>${col.count}</span></h3>
-      ${col.cards.map((card) => html`<div class="kb-tt-card" key=${card.id} data-past-card=${card.id}>
-        <div class="kb-tt-title">${card.title}</div>
-        <div class="kb-tt-meta">${card.id}${card.assignee ? ` · ${card.assignee}` : ""}${card.priority ? ` · p${card.priority}` : ""}</div>
-      </div>`)}
-      ${col.count > col.cards.length && html`<div class="kb-tt-more">+ ${col.count - col.cards.length} more</div>`}
-    </section>`)}
+    ${columns.map((col) => html`<${PastColumn} key=${col.status} column=${col} />`)}
   </div>`;
 }
+
+/** One past column; re-renders only when its column object changes. */
+const PastColumn = memo(function PastColumn({ column: col }) {
+  return html`<section class="kb-tt-column" data-past-column=${col.status}
+      aria-label=${`${col.status}: ${col.count} cards`}>
+    <h3 class="kb-tt-heading">${col.status} <span class="kb-tt-count" data-past-count>${col.count}</span></h3>
+    ${col.cards.map((card) => html`<${PastCard} key=${card.id} card=${card} />`)}
+    ${col.count > col.cards.length && html`<div class="kb-tt-more">+ ${col.count - col.cards.length} more</div>`}
+  </section>`;
+});
+
+/** One past card; re-renders only when its card object changes. */
+const PastCard = memo(function PastCard({ card }) {
+  return html`<div class="kb-tt-card" data-past-card=${card.id}>
+    <div class="kb-tt-title">${card.title}</div>
+    <div class="kb-tt-meta">${card.id}${card.assignee ? ` · ${card.assignee}` : ""}${card.priority ? ` · p${card.priority}` : ""}</div>
+  </div>`;
+});

@@ -20,17 +20,23 @@ function mark(el) {
   wrap.toggleAttribute("data-more-right", right);
 }
 
-/** Keep the edge marks of the scroller in `ref` current: on scroll, resize and every render. */
-export function useScrollEdges(ref) {
-  // Every render: the number of columns (and so the content width) may have changed.
-  useLayoutEffect(() => { if (ref.current) mark(ref.current); });
+/**
+ * Keep the edge marks of the scroller in `ref` current: on scroll, when the scroller resizes
+ * (a ResizeObserver: it reports after layout, so no render forces one) and when `columns` (the
+ * number of columns, which sets the content's width) changes. Not on every render: a patch
+ * that moves a card must not pay for a layout read.
+ */
+export function useScrollEdges(ref, columns) {
+  const observed = typeof ResizeObserver === "function";
+  // Without a ResizeObserver (old hosts), every render, as nothing else would notice a resize.
+  useLayoutEffect(() => { if (ref.current) mark(ref.current); }, observed ? [columns] : undefined);
   useEffect(() => {
     const el = ref.current;
     if (!el) return undefined;
     const onScroll = () => mark(el);
     el.addEventListener("scroll", onScroll, { passive: true });
     // The cell can narrow without a render (JupyterLab's file browser opening, say).
-    const resize = typeof ResizeObserver === "function" ? new ResizeObserver(onScroll) : null;
+    const resize = observed ? new ResizeObserver(onScroll) : null;
     if (resize) resize.observe(el);
     return () => {
       el.removeEventListener("scroll", onScroll);
