@@ -62,9 +62,9 @@ def too_many_views(limit: int) -> ApiError:
     """503 when a board already has ``limit`` filtered views followed at once (one live
     state each): another view waits until one of them has no follower left."""
     return ApiError(503, TOO_MANY_VIEWS,
-                    f"this server already follows {limit} different filtered views of this "
-                    "board; clear the filters (the unfiltered board is always served) or try "
-                    "again once other notebooks close theirs")
+                    # short: a WebSocket close reason holds at most 123 bytes
+                    f"{limit} filtered views of this board are followed already (the most); "
+                    "clear the filters or try again later")
 
 
 def bad_request(message: str) -> ApiError:
