@@ -18,12 +18,16 @@ every widget holds, each column's first page, the rest beyond them). Measured:
 * bytes per change per client: the JSON each widget sent its page during the writing,
   divided by the changes;
 * the server process's CPU (% of one core over the writing) and peak RSS (psutil, sampled);
-* commit → the DOM of one real page: the built front end in headless Chromium (the static
-  harness page) showing one more real ``KanbanBoard(url)`` of the bench process, its comm
-  relayed by Playwright in place of Jupyter's, timed by a MutationObserver on the cards.
+* commit → the DOM of one real page: a notebook in real JupyterLab (headless Chromium) whose
+  kernel makes one more ``KanbanBoard(url)`` and shows it, timed by a MutationObserver on the
+  cards (``--harness-page``: the static harness page instead, showing a ``KanbanBoard(url)``
+  of the bench process, its comm relayed by Playwright);
+* ``--columns``: instead, the column reads of a served board (``--tasks 100000``), written
+  to ``results/server_columns.md``.
 
     .venv/bin/python bench/bench_server.py              # 3 runs, writes bench/results/server.md
     .venv/bin/python bench/bench_server.py --runs 1 --seconds 10 --no-write   # a quick look
+    .venv/bin/python bench/bench_server.py --columns --tasks 100000   # results/server_columns.md
 """
 
 from __future__ import annotations
@@ -531,7 +535,7 @@ def report(runs: list[dict], args: argparse.Namespace, info: dict, tasks: int) -
         "client: the client's wall clock when its widget sends the page the patch with the new "
         "title, minus the writer's right after its commit (same machine, same clock), over "
         "every (client, change to a held card) pair; lost: such changes never sent. "
-        + (LAB_TEXT if args.lab else PAGE_TEXT) + " Bytes: the JSON each widget sent its page during the writing ÷ the "
+        + (PAGE_TEXT if args.harness_page else LAB_TEXT) + " Bytes: the JSON each widget sent its page during the writing ÷ the "
         "changes. Server CPU: its CPU time over the writing ÷ the wall time (% of one core). "
         "Converged: after the writers stopped, the widget reached the file's last event and "
         "its cards (all fields) and counts equal those a local board on the file shows.",
@@ -548,7 +552,7 @@ def report(runs: list[dict], args: argparse.Namespace, info: dict, tasks: int) -
         "Targets (issue #18): every client converges (0 lost), ≤ 2 KB per change per client, "
         "commit → remote client DOM p50 ≤ 30 ms.",
         "",
-        f"Run: `.venv/bin/python bench/bench_server.py{' --lab' if args.lab else ''}` "
+        f"Run: `.venv/bin/python bench/bench_server.py{' --harness-page' if args.harness_page else ''}` "
         f"({len(runs)} runs, median; about "
         f"{len(runs) * 1.5:.0f} minutes).",
     ])
@@ -631,8 +635,9 @@ def main() -> None:
     parser.add_argument("--columns", action="store_true",
                         help="time the column reads of a served board instead (--tasks, "
                              "--runs repeats; writes results/server_columns.md)")
-    parser.add_argument("--lab", action="store_true",
-                        help="the measured page is a notebook in real JupyterLab")
+    parser.add_argument("--harness-page", action="store_true",
+                        help="measure the page on the static harness page, its comm relayed "
+                             "by Playwright, instead of a notebook in real JupyterLab")
     # the worker roles' own arguments
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--token", help=argparse.SUPPRESS)
@@ -659,7 +664,7 @@ def main() -> None:
         print(f"building a {args.tasks:,}-task demo board ...", flush=True)
         build_demo(db, tasks=args.tasks)
         runs = []
-        with page_browser() as (browser, base), lab_server(args.lab, Path(tmp)) as lab:
+        with page_browser() as (browser, base), lab_server(not args.harness_page, Path(tmp)) as lab:
             for run in range(args.runs):
                 print(f"run {run + 1}/{args.runs}: {args.clients} clients, {args.rate:g} "
                       f"changes/s for {args.seconds:g} s ...", flush=True)

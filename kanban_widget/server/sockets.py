@@ -77,10 +77,9 @@ async def _until_closed(ws: WebSocket) -> None:
             return
 
 
-async def _serve(ws: WebSocket, hub: BoardHub, subscriber: Subscriber, first: list, send,
-                 leave=None) -> None:
+async def _serve(ws: WebSocket, subscriber: Subscriber, first: list, send, leave) -> None:
     """Send ``first``, then whatever the hub queues, until the client leaves; then
-    ``leave()`` (default: unsubscribe from the hub)."""
+    ``leave()`` (which unsubscribes)."""
     closed = asyncio.ensure_future(_until_closed(ws))
     try:
         for item in first:
@@ -95,10 +94,7 @@ async def _serve(ws: WebSocket, hub: BoardHub, subscriber: Subscriber, first: li
     except (WebSocketDisconnect, RuntimeError, OSError):
         return  # the client went away mid-send
     finally:
-        if leave is not None:
-            leave()
-        else:
-            hub.unsubscribe(subscriber)
+        leave()
         closed.cancel()
         if ws.client_state == WebSocketState.CONNECTED:
             try:
@@ -130,7 +126,7 @@ async def events_socket(ws: WebSocket) -> None:
             if len(events) < EVENT_BATCH:
                 return
 
-    await _serve(ws, hub, subscriber, [None], send)
+    await _serve(ws, subscriber, [None], send, leave=lambda: hub.unsubscribe(subscriber))
 
 
 async def patches_socket(ws: WebSocket) -> None:
@@ -148,7 +144,15 @@ async def patches_socket(ws: WebSocket) -> None:
     except ApiError as exc:
         await _refuse(ws, exc)
         return
-    await ws.accept()
+
+    def leave() -> None:  # the view's hub goes when its last socket does
+        handle.unsubscribe(hub, subscriber)
+
+    try:
+        await ws.accept()
+    except BaseException:  # the client left during the handshake
+        leave()
+        raise
     if hub.error:
         first.append(("error", hub.error))
 
@@ -167,7 +171,7 @@ async def patches_socket(ws: WebSocket) -> None:
             text = json.dumps({"type": "error", "message": value}, ensure_ascii=False)
         await ws.send_text(text)
 
-    await _serve(ws, hub, subscriber, first, send, leave=lambda: handle.unsubscribe(hub, subscriber))
+    await _serve(ws, subscriber, first, send, leave)
 
 
 def _board_message(hub: BoardHub, subscriber: Subscriber) -> str:
