@@ -163,3 +163,34 @@ def test_bad_view_parameters_are_refused(server):
     with server.ws("/patches", lanes="maybe") as sock, pytest.raises(ConnectionClosed) as closed:
         sock.recv(timeout=30)
     assert closed.value.rcvd.code == 4400
+
+
+def test_lanes_under_a_filter_page_and_select_per_lane(db, server, make_board):
+    board, wire = make_board(server.url, token=server.token)
+    board.search, board.lanes = "alpha", True
+    view = windows.View(search="alpha", lanes=True)
+    assert board._state.payload()["lane_counts"] == local(db, view).lane_counts
+    assert board._state.lane_counts["ready"] == {"zoe": 120}
+    with Store(db, read_only=True) as store:
+        every = windows.window_ids(store, view, "ready", "zoe", 10_000)
+    reply = wire.request("ids", column="ready", lane="zoe")
+    assert reply["result"]["ids"] == every
+    assert wire.request("ids", column="ready", lane="max")["result"]["ids"] == []
+    assert wire.request("more", column="ready", lane="zoe")["ok"]
+    held = {c["id"] for c in board._state.cards.values() if c["status"] == "ready"}
+    assert held == set(every[:2 * windows.PAGE])
+
+
+def test_snapshot_and_column_pages_answer_the_view_as_a_local_board(db, server):
+    view = windows.View(tenant="acme", assignee="zoe")
+    query = {"tenant": "acme", "assignee": "zoe"}
+    snapshot = server.http.get("/snapshot", params=query).json()
+    mine = local(db, view)
+    assert snapshot["counts"] == mine.counts
+    assert {c["id"] for c in snapshot["cards"]} == set(mine.cards)
+    with Store(db, read_only=True) as store:
+        every = windows.window_ids(store, view, "ready", None, 10_000)
+    pages = [server.http.get("/columns/ready", params={**query, "offset": at, "limit": 40})
+             .json() for at in range(0, len(every), 40)]
+    assert [c["id"] for page in pages for c in page["cards"]] == every
+    assert {page["total"] for page in pages} == {len(every)}
