@@ -28,7 +28,8 @@ WRITE_WAIT = 5.0
 #: 50 ms suits Jupyter comms (which drop bursts); a WebSocket takes more, and at 20 commits/s
 #: the 50 ms window alone made commit → client p50 38 ms instead of 6 (bench/bench_server.py).
 SOCKET_MIN_INTERVAL = 0.01
-#: Most views of one board followed at once. Each is a live state the feed's thread brings up
+#: Most filtered views of one board followed at once (besides the :data:`KEPT_VIEWS`). Each
+#: is a live state the feed's thread brings up
 #: to date after every commit (a filtered one with a SQL recount when a card may have moved),
 #: so the cap bounds the server's work per commit whatever the clients ask.
 MAX_VIEWS = 64
@@ -68,7 +69,9 @@ class BoardHandle:
     def _hub(self, view: windows.View) -> BoardHub:
         hub = self._hubs.get(view)
         if hub is None:
-            if len(self._hubs) >= MAX_VIEWS:
+            # The kept views are always served: "clear the filters" must work at the cap.
+            if view not in KEPT_VIEWS and \
+                    sum(v not in KEPT_VIEWS for v in self._hubs) >= MAX_VIEWS:
                 raise too_many_views(MAX_VIEWS)
             if view.lanes:
                 windows.ensure_indexes(self.writer, lanes=True)
