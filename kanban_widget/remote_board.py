@@ -9,11 +9,17 @@ socket: the server's hub keeps the windows (each column's first page and the cou
 their patches; this side renumbers them with its own revisions (a restarted server starts
 its revisions over, the page must never see one go back) and forwards them to the page.
 
-What the socket cannot tell, this side asks over HTTP (:class:`RemoteStore`): "show more"
-reads the next cards of a column (``GET /columns/{status}``), "select all" a column's ids,
-and a card held beyond the server's window that an event touched is read again
-(``GET /cards``). Filters are applied by the page over the cards held (the server's windows
-are unfiltered), so a filtered column's count is the whole column's.
+The page's filters (search, tenant, assignee), lanes and archived column are the view the
+socket follows: the server keeps one live state per view and answers it in SQL as a local
+board does, so a filtered column shows the first matching cards of the whole column and its
+count is the matching cards' count. Changing a filter reconnects with the new view; the new
+socket's first message is the whole board under it, which replaces the old one (messages of
+the old socket are dropped), so no change is lost or applied twice.
+
+What the socket cannot tell, this side asks over HTTP (:class:`RemoteStore`), under the same
+view: "show more" reads the next cards of a column (``GET /columns/{status}``), "select all"
+a column's ids (``GET /columns/{status}/ids``), and a card held beyond the server's window
+that an event touched is read again (``GET /cards``).
 
 Following survives the network as :class:`RemoteBoard` does: "offline" in the banner while it
 retries with capped backoff, a resync from its session and revision when it comes back (the
@@ -23,7 +29,9 @@ an error in the banner instead of retrying forever.
 A Hermes dashboard serves none of our routes: there :class:`HermesState` takes the place of
 :class:`RemoteState` (``api="hermes"``, or ``"auto"`` when the server answers ``GET /cards``
 with 404), reading ``GET /board`` once and then each ``WS /events`` batch's tasks with
-``GET /tasks/{id}`` (:mod:`kanban_widget.server.hermes_client`).
+``GET /tasks/{id}`` (:mod:`kanban_widget.server.hermes_client`). Hermes' API has no filtered
+windows: there the page filters the cards held (the whole board), and a filtered column's
+count is the whole column's.
 """
 
 from __future__ import annotations
@@ -52,6 +60,10 @@ FIRST_BOARD_TIMEOUT = 15.0
 #: Most cards the server's ``GET /columns/{status}`` gives at once.
 WINDOW_LIMIT = 1000
 
+#: Seconds a filter change waits for the server's board under the new view before the widget
+#: goes on (the board then arrives as a resync).
+VIEW_TIMEOUT = 5.0
+
 
 def is_board_url(db: object) -> bool:
     """Whether ``KanbanBoard(db)`` names a served board (an http(s) URL), not a file."""
@@ -77,6 +89,7 @@ class RemoteState:
         self.now = 0
         self.cards: dict[str, dict] = {}
         self.counts: dict[str, int] = {}
+        self.lane_counts: dict[str, dict[str, int]] = {}
         self.columns: list[str] = []
         self.tenants: list[str] = []
         self.assignees: list[str] = []
@@ -100,8 +113,8 @@ class RemoteState:
     def _connect(self) -> "RemoteBoard":
         from .server.client import RemoteBoard
 
-        # A socket replaced by another (the archived column shown or hidden) may still deliver
-        # a message while it closes: only the newest socket's are taken.
+        # A socket replaced by another (another view) may still deliver a message while it
+        # closes: only the newest socket's are taken.
         self._generation = generation = getattr(self, "_generation", 0) + 1
 
         def on_message(message: dict) -> None:
@@ -116,8 +129,7 @@ class RemoteState:
             if generation == self._generation:
                 self._on_status(status, error)
 
-        return RemoteBoard(self._url, self._token, board=self._board,
-                           include_archived=self.view.include_archived,
+        return RemoteBoard(self._url, self._token, board=self._board, view=self.view,
                            on_message=on_message, on_status=on_status)
 
     def close(self) -> None:
@@ -134,7 +146,9 @@ class RemoteState:
                     "path": self._url, "columns": list(self.columns),
                     "cards": list(self.cards.values()), "counts": dict(self.counts),
                     "page": windows.PAGE, "tenants": list(self.tenants),
-                    "assignees": list(self.assignees)}
+                    "assignees": list(self.assignees),
+                    **({"lane_counts": {s: dict(n) for s, n in self.lane_counts.items()}}
+                       if self.view.lanes else {})}
 
     def reload(self, **_ignored: object) -> None:
         """Nothing to re-read: the socket keeps the board current (the server resends it
@@ -146,54 +160,60 @@ class RemoteState:
         """Nothing to poll: changes come by the socket."""
         return None
 
+    #: Whether the server answers the filters (our ``/patches``); Hermes' does not.
+    serves_filters = True
+
     def set_view(self, view: windows.View) -> bool:
-        """Take the page's view. The filters are the page's to apply over the cards held;
-        the archived column is another server view, so showing or hiding it reconnects (the
-        new socket's first board replaces this one). Returns whether the view changed."""
+        """Take the page's view; returns whether it changed. The server applies it (filters,
+        lanes, archived column), so a change reconnects with the new view and waits (at most
+        :data:`VIEW_TIMEOUT`) for the server's board under it, which replaces this one."""
         with self.lock:
             if view == self.view:
                 return False
-            reconnect = view.include_archived != self.view.include_archived
-            self.view = view
-        if reconnect:
+            old_view, self.view = self.view, view
+            if not self.serves_filters and view.include_archived == old_view.include_archived:
+                return True  # the page filters the cards held
+            self._first = threading.Event()
             old, self._socket = self._socket, self._connect()
-            threading.Thread(target=old.close, name="kanban-remote-close", daemon=True).start()
+        threading.Thread(target=old.close, name="kanban-remote-close", daemon=True).start()
+        self._first.wait(VIEW_TIMEOUT)
         return True
 
     def show_more(self, status: str, lane: Optional[str] = None) -> "Optional[dict]":
-        """The next page of column ``status`` as a patch (None when the column has no more),
-        read over HTTP after the cards held."""
+        """The next page of column ``status`` (of ``lane``, with lanes) under the view as a
+        patch (None when it has no more), read over HTTP after the cards held."""
+        lane = lane if self.view.lanes else None
         with self.lock:
-            held = sum(1 for card in self.cards.values() if card["status"] == status)
-            if held >= self.counts.get(status, 0):
+            held = sum(1 for card in self.cards.values() if card["status"] == status
+                       and (lane is None or windows.lane_of(card) == lane))
+            count = self.counts.get(status, 0) if lane is None else \
+                self.lane_counts.get(status, {}).get(lane, 0)
+            if held >= count:
                 return None
-        total, cards = self.store.column(status, offset=held, limit=windows.PAGE)
+        total, cards = self.store.column(status, offset=held, limit=windows.PAGE,
+                                         view=self.view, lane=lane)
         with self.lock:
             fresh = [wire_card(c) for c in cards if c["id"] not in self.cards]
             for card in fresh:
                 self.cards[card["id"]] = card
             self.rev += 1
             patch = self._own_patch({"upserts": fresh, "removes": [], "touched": []})
-            if self.counts.get(status) != total:
+            if lane is None and self.counts.get(status) != total:
                 self.counts[status] = patch["counts"] = total
             return patch
 
     def column_ids(self, status: str, lane: Optional[str] = None,
                    limit: int = protocol.MAX_BULK) -> list[str]:
-        """Ids of a column's first ``limit`` cards under the filters (of one lane of it, with
-        lanes), held or not: what "select all" selects."""
-        cards: list[dict] = []
-        while len(cards) < limit:  # the server gives at most WINDOW_LIMIT cards a request
-            total, page = self.store.column(status, offset=len(cards),
-                                            limit=min(WINDOW_LIMIT, limit - len(cards)))
-            cards += page
-            if not page or len(cards) >= total:
+        """Ids of a column's first ``limit`` cards under the view (of one lane of it, with
+        lanes), held or not, asked of the server page by page: what "select all" selects."""
+        ids: list[str] = []
+        while len(ids) < limit:
+            total, page = self.store.column_ids(status, offset=len(ids), limit=limit - len(ids),
+                                                view=self.view, lane=lane)
+            ids += page
+            if not page or len(ids) >= total:
                 break
-        view = self.view
-        return [card["id"] for card in cards
-                if matches_filters(card, search=view.search, tenant=view.tenant,
-                                   assignee=view.assignee)
-                and (lane is None or not view.lanes or windows.lane_of(card) == lane)]
+        return ids
 
     def visible_ids(self, *, search: str = "", tenant: str = "", assignee: str = "") -> list[str]:
         """Ids of the cards held that these filters show, in board order (a remote board
@@ -210,8 +230,10 @@ class RemoteState:
             with self.lock:
                 self._take_board(message)
             self._first.set()
-            if self.follower is not None:
-                self.follower.resync()
+            follower = self.follower  # the widget may close meanwhile
+            if follower is not None:
+                follower.resync()
+                follower.report(self.error)  # "" now: clears an "offline" banner
             return
         patch = self._take_patch(message)
         if self.follower is not None:
@@ -220,6 +242,7 @@ class RemoteState:
     def _take_board(self, board: dict) -> None:
         self.cards = {card["id"]: card for card in board["cards"]}
         self.counts = dict(board["counts"])
+        self.lane_counts = {s: dict(n) for s, n in board.get("lane_counts", {}).items()}
         self.columns = list(board["columns"])
         self.tenants, self.assignees = list(board["tenants"]), list(board["assignees"])
         self.cursor, self.now = board["cursor"], board["now"]
@@ -236,6 +259,10 @@ class RemoteState:
                 self.cards.pop(task_id, None)
             self.counts.update(patch.get("counts", {}))
             self.counts = {s: n for s, n in self.counts.items() if n}
+            for status, per_lane in patch.get("lane_counts", {}).items():
+                merged = {**self.lane_counts.get(status, {}), **per_lane}
+                self.lane_counts[status] = {lane: n for lane, n in merged.items() if n}
+            self.lane_counts = {s: n for s, n in self.lane_counts.items() if n}
             self.tenants = patch.get("tenants", self.tenants)
             self.assignees = patch.get("assignees", self.assignees)
             self.cursor, self.now = patch["cursor"], patch["now"]
@@ -260,7 +287,7 @@ class RemoteState:
             self.rev += 1
             own = self._own_patch({"upserts": upserts, "removes": removes,
                                    "touched": list(patch.get("touched", []))})
-            for key in ("counts", "tenants", "assignees"):
+            for key in ("counts", "lane_counts", "tenants", "assignees"):
                 if key in patch:
                     own[key] = patch[key]
             return own
@@ -272,11 +299,16 @@ class RemoteState:
     def _on_status(self, status: str, error: str) -> None:
         with self.lock:
             self.status = status
-            self.error = banner(status, error, self._url)
+            before, self.error = self.error, banner(status, error, self._url)
         if status != "live":
             self._first.set()  # no board is coming soon: show what there is, and the banner
-        if self.follower is not None:
-            self.follower.report(self.error)
+        elif not self._first.is_set():
+            # A view change waits for this socket's board, holding the widget's lock: telling
+            # the widget now would wait for that lock. The board's arrival tells it instead.
+            return
+        follower = self.follower
+        if follower is not None and self.error != before:
+            follower.report(self.error)
 
 
 def banner(status: str, error: str, url: str) -> str:
@@ -376,8 +408,12 @@ class HermesState(RemoteState):
     from the last event cursor taken (``since=``), so a restart loses and doubles nothing.
 
     Not available there: ``status_since`` (time in column), a session to resume (a board
-    that changed a lot while offline is caught up event batch by event batch).
+    that changed a lot while offline is caught up event batch by event batch), filters
+    answered by the server (the page filters the whole board held, and a filtered column's
+    count is the whole column's).
     """
+
+    serves_filters = False
 
     def _connect(self) -> "HermesEvents":  # type: ignore[override]
         from .server.hermes_client import HermesEvents

@@ -3,6 +3,7 @@ port, over a real board file, with helpers to call it over HTTP and WebSocket.""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -10,7 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Optional
+from typing import Iterator, Optional
 
 import httpx
 from websockets.sync.client import connect
@@ -68,6 +69,16 @@ class Server:
             self.proc.wait()
         for stream in (self.proc.stdout, self.proc.stderr):
             stream.close()
+
+
+@contextlib.contextmanager
+def serving(db: Path, *args: str) -> Iterator[Server]:
+    """A server of the board file ``db`` (more CLI arguments in ``args``), stopped after."""
+    running = Server(["--db", str(db), *args])
+    try:
+        yield running
+    finally:
+        running.stop()
 
 
 def seeded_board(folder: Path, title: str = "Already there") -> Path:

@@ -15,7 +15,7 @@ from websockets.exceptions import ConnectionClosed
 
 from kanban_widget import Store
 from kanban_widget.server.inputs import MAX_BODY
-from server_harness import API, TOKEN, Server, cli, next_message
+from server_harness import API, TOKEN, Server, cli, next_message, serving
 
 pytestmark = pytest.mark.slow
 
@@ -39,9 +39,8 @@ def db(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def server(db):
-    running = Server(["--db", str(db)])
-    yield running
-    running.stop()
+    with serving(db) as running:
+        yield running
 
 
 def last_event(db) -> int:

@@ -4,7 +4,9 @@ A server started on a file (``--db``) serves that file only. Otherwise it serves
 home's boards: the one it was started on (``--board``, else the current board) when a request
 names none, and any other listed board with ``?board=<slug>``, opened on first use. Each board
 has one :class:`~kanban_widget.feed.BoardFeed` (its connections and watching thread, shared
-with every socket on it), the feed's writer for the API's writes, and its hubs.
+with every socket on it), the feed's writer for the API's writes, and its hubs: one per view
+a socket follows (filters, lanes, archived column), so each view's windows and counts are read
+in SQL once however many sockets follow it.
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ import threading
 from pathlib import Path
 from typing import Callable, Optional
 
+from ..board import BoardState
 from ..feed import BoardFeed
-from ..store import KanbanError, Store
+from ..store import KanbanError, Store, windows
 from ..store.paths import board_db_path, board_exists, kanban_root, normalize_slug, not_found
-from .errors import bad_request, from_store_error
-from .live import BoardHub
+from .errors import bad_request, from_store_error, too_many_views
+from .live import BoardHub, Subscriber
 
 #: How long an API write waits for another process's write lock before answering 503.
 WRITE_WAIT = 5.0
@@ -25,11 +28,20 @@ WRITE_WAIT = 5.0
 #: 50 ms suits Jupyter comms (which drop bursts); a WebSocket takes more, and at 20 commits/s
 #: the 50 ms window alone made commit → client p50 38 ms instead of 6 (bench/bench_server.py).
 SOCKET_MIN_INTERVAL = 0.01
+#: Most filtered views of one board followed at once (besides the :data:`KEPT_VIEWS`). Each
+#: is a live state the feed's thread brings up
+#: to date after every commit (a filtered one with a SQL recount when a card may have moved),
+#: so the cap bounds the server's work per commit whatever the clients ask.
+MAX_VIEWS = 64
+#: The views kept while no socket follows them: the whole board, with and without the archived
+#: column (what most clients follow, and what a reconnecting client resumes from).
+KEPT_VIEWS = (windows.View(), windows.View(include_archived=True))
 
 
 class BoardHandle:
-    """One served board: its feed, the store writes go through, and its hubs (made on the first
-    socket)."""
+    """One served board: its feed, the store writes go through, and its hubs (one per view,
+    made on the first socket or snapshot of it; a filtered view's is dropped when its last
+    socket leaves)."""
 
     def __init__(self, path: Path):
         self.path = path
@@ -37,7 +49,10 @@ class BoardHandle:
         self.feed = BoardFeed.acquire(path, busy_timeout=WRITE_WAIT, create=True)
         self.feed.min_interval = SOCKET_MIN_INTERVAL
         self.writer: Store = self.feed.writer()
-        self._hubs: dict[bool, BoardHub] = {}
+        # The windows' index, as a writable local board makes it: a column's window and a
+        # filtered view's recount are index seeks instead of sorts of the whole column.
+        windows.ensure_indexes(self.writer)
+        self._hubs: dict[windows.View, BoardHub] = {}
         self._lock = threading.Lock()
 
     @property
@@ -45,21 +60,64 @@ class BoardHandle:
         """The read-only store reads go through (shared with the feed's thread)."""
         return self.feed.reader
 
-    def hub(self, *, include_archived: bool = False) -> BoardHub:
-        """The hub of this board's live state (with or without archived cards)."""
+    def hub(self, view: windows.View = windows.View()) -> BoardHub:
+        """The hub of this board's live state under ``view``. Raises ApiError 503
+        (``TooManyViews``) when :data:`MAX_VIEWS` other views are followed already."""
         with self._lock:
-            hub = self._hubs.get(include_archived)
-            if hub is None:
-                hub = self._hubs[include_archived] = BoardHub(
-                    self.feed, include_archived=include_archived)
-            return hub
+            return self._hub(view)
+
+    def _hub(self, view: windows.View) -> BoardHub:
+        hub = self._hubs.get(view)
+        if hub is None:
+            # The kept views are always served: "clear the filters" must work at the cap.
+            if view not in KEPT_VIEWS and \
+                    sum(v not in KEPT_VIEWS for v in self._hubs) >= MAX_VIEWS:
+                raise too_many_views(MAX_VIEWS)
+            if view.lanes:
+                windows.ensure_indexes(self.writer, lanes=True)
+            hub = self._hubs[view] = BoardHub(self.feed, view=view)
+        return hub
+
+    def subscribe(self, view: windows.View, subscriber: Subscriber, *,
+                  session: Optional[str] = None, rev: Optional[int] = None
+                  ) -> tuple[BoardHub, list]:
+        """Subscribe to the view's hub (made if need be); the hub and what to send first
+        (:meth:`BoardHub.subscribe`). Raises like :meth:`hub`."""
+        with self._lock:  # so the hub cannot be dropped between its making and the subscribing
+            hub = self._hub(view)
+            return hub, hub.subscribe(subscriber, session=session, rev=rev)
+
+    def unsubscribe(self, hub: BoardHub, subscriber: Subscriber) -> None:
+        """Unsubscribe; a view's hub that no socket follows any more is dropped (but the
+        :data:`KEPT_VIEWS`)."""
+        with self._lock:
+            if hub.unsubscribe(subscriber) and hub.view not in KEPT_VIEWS \
+                    and self._hubs.get(hub.view) is hub:
+                del self._hubs[hub.view]
+                hub.close()
+
+    def snapshot(self, view: windows.View) -> dict:
+        """The board under ``view`` as ``GET /snapshot`` answers it: from the view's hub when
+        one is followed (its session and revision continue on ``/patches``), else read once
+        without keeping a hub."""
+        with self._lock:
+            hub = self._hubs.get(view)
+        if hub is not None or view in KEPT_VIEWS:
+            return self.hub(view).payload()
+        state = BoardState(self.reader, view=view)
+        payload = state.payload()
+        payload.pop("path", None)
+        payload["session"] = None  # nothing to resume: /patches starts with the whole board
+        return payload
 
     def written(self) -> None:
         """Wake the feed after a write, so sockets hear of it at once."""
         self.feed.poke()
 
     def close(self) -> None:
-        for hub in self._hubs.values():
+        with self._lock:
+            hubs, self._hubs = list(self._hubs.values()), {}
+        for hub in hubs:
             hub.close()
         self.feed.release()
 

@@ -30,7 +30,7 @@ from typing import Any, Callable, Optional
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 from websockets.sync.client import connect
 
-from .transport import ApiTransport, RemoteError, api_root, quoted
+from .transport import ApiTransport, RemoteError, api_root, quoted, view_query
 
 __all__ = ["RemoteBoard", "RemoteError"]
 
@@ -48,7 +48,8 @@ class RemoteBoard:
 
     ``url`` is the API root (``http://host:port/api/plugins/kanban``); ``board`` one of the
     server's boards (``?board=``). ``on_change(board)`` is called from the following thread
-    after each change applied; ``on_message(message)`` with each ``board`` or ``patch``
+    after each change applied; ``view`` (a :class:`~kanban_widget.store.windows.View`) the
+    filters the server applies to the windows and counts it sends; ``on_message(message)`` with each ``board`` or ``patch``
     message applied, as the server sent it (what a widget forwards to its page: a ``board``
     replaces the page's board, a ``patch`` is applied to it); ``on_status(status, error)``
     whenever ``status`` changes (what a widget shows in its banner). ``bytes_received`` counts the
@@ -58,7 +59,7 @@ class RemoteBoard:
     """
 
     def __init__(self, url: str, token: str, *, board: Optional[str] = None,
-                 include_archived: bool = False,
+                 include_archived: bool = False, view: Any = None,
                  on_change: Optional[Callable[["RemoteBoard"], None]] = None,
                  on_message: Optional[Callable[[dict], None]] = None,
                  on_status: Optional[Callable[[str, str], None]] = None,
@@ -69,7 +70,10 @@ class RemoteBoard:
             ("wss" if parts.scheme == "https" else "ws", parts.netloc, parts.path, "", ""))
         self._token = token
         self._board = board
-        self._include_archived = include_archived
+        # The view followed: a windows.View (filters, lanes, archived), or the whole board
+        # with or without the archived column.
+        self._view_query = view_query(view) if view is not None else (
+            {"include_archived": "true"} if include_archived else {})
         self._on_change = on_change
         self._on_message = on_message
         self._on_status = on_status
@@ -166,8 +170,7 @@ class RemoteBoard:
         query = {"token": self._token}
         if self._board is not None:
             query["board"] = self._board
-        if self._include_archived:
-            query["include_archived"] = "true"
+        query.update(self._view_query)
         if self.session is not None:
             query.update(session=self.session, rev=str(self.rev))
         return f"{self._ws_url}/patches?{urllib.parse.urlencode(query)}"

@@ -35,6 +35,7 @@ TOO_LARGE = "RequestTooLarge"
 NOT_FOUND = "NotFound"
 NO_DISPATCHER = "NoDispatcher"
 INTERNAL = "InternalError"
+TOO_MANY_VIEWS = "TooManyViews"
 
 
 class ApiError(Exception):
@@ -55,6 +56,15 @@ def error_response(status: int, code: str, message: str, *, headers=None) -> JSO
     scripts, which read FastAPI's ``{"detail": ...}``."""
     return JSONResponse({"error": code, "message": message, "detail": message},
                         status_code=status, headers=headers)
+
+
+def too_many_views(limit: int) -> ApiError:
+    """503 when a board already has ``limit`` filtered views followed at once (one live
+    state each): another view waits until one of them has no follower left."""
+    return ApiError(503, TOO_MANY_VIEWS,
+                    # short: a WebSocket close reason holds at most 123 bytes
+                    f"{limit} filtered views of this board are followed already (the most); "
+                    "clear the filters or try again later")
 
 
 def bad_request(message: str) -> ApiError:

@@ -13,11 +13,11 @@ from __future__ import annotations
 import json
 from typing import Any, Optional
 
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 
 from .. import protocol
 from ..protocol import BadMessage, echo, type_word
-from ..store import STATUSES
+from ..store import STATUSES, windows
 from .errors import TOO_LARGE, ApiError, bad_request
 
 MAX_BODY = 1_048_576
@@ -195,3 +195,16 @@ def query_int(request: Request, name: str, default: int, low: int, high: int,
         raise bad_request(f"query parameter {name!r} is {number}; it must be from {low} to "
                           f"{high}")
     return number
+
+
+def query_view(request: HTTPConnection) -> windows.View:
+    """The view a request asks for (``?search=&tenant=&assignee=&lanes=&include_archived=``):
+    the page's filter traits, checked by the same rules (:data:`protocol.MAX_SEARCH`,
+    :data:`protocol.MAX_NAME`). ``request`` is a Request or a WebSocket (both have
+    ``query_params``)."""
+    return windows.View(
+        search=query_text(request, "search", protocol.MAX_SEARCH, "") or "",
+        tenant=query_text(request, "tenant", protocol.MAX_NAME, "") or "",
+        assignee=query_text(request, "assignee", protocol.MAX_NAME, "") or "",
+        lanes=query_bool(request, "lanes"),
+        include_archived=query_bool(request, "include_archived"))

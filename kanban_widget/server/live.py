@@ -1,4 +1,5 @@
-"""Live updates for sockets: one :class:`BoardHub` per board (and archived view), following the
+"""Live updates for sockets: one :class:`BoardHub` per board and view (filters, lanes, archived
+column; :class:`~kanban_widget.server.boards.BoardHandle` keeps them), following the
 board's shared :class:`~kanban_widget.feed.BoardFeed` like a notebook's board does, and fanning
 each patch out to every socket subscribed to it.
 
@@ -19,6 +20,7 @@ from typing import Optional
 
 from ..board import BoardState
 from ..feed import BoardFeed
+from ..store import windows
 
 #: Patches a hub keeps to catch up a client that reconnects with the revision it shows.
 RECENT_PATCHES = 256
@@ -60,8 +62,9 @@ class BoardHub:
     a client reconnecting with a revision of another session gets the whole board.
     """
 
-    def __init__(self, feed: BoardFeed, *, include_archived: bool):
-        self.state = BoardState(feed.reader, include_archived=include_archived)
+    def __init__(self, feed: BoardFeed, *, view: windows.View):
+        self.view = view
+        self.state = BoardState(feed.reader, view=view)
         self.session = secrets.token_hex(8)
         self.error = ""
         self._lock = threading.Lock()
@@ -90,9 +93,11 @@ class BoardHub:
                     return [("patch", p) for p in missed]
             return [BOARD]
 
-    def unsubscribe(self, subscriber: Subscriber) -> None:
+    def unsubscribe(self, subscriber: Subscriber) -> bool:
+        """Drop ``subscriber``; return whether the hub has no subscriber left."""
         with self._lock:
             self._subscribers.discard(subscriber)
+            return not self._subscribers
 
     def payload(self) -> dict:
         """The whole board as the widget's ``_board`` trait carries it, with this hub's

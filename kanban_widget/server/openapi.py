@@ -90,6 +90,26 @@ def _op(summary: str, parameters: list = (), body: dict = None) -> dict:
     return op
 
 
+def _view() -> list:
+    """The view's query parameters: the page's filter traits and their limits."""
+    return [_query("search", {"type": "string", "maxLength": protocol.MAX_SEARCH},
+                   "Only cards whose id, title, body, assignee, tenant or result holds this "
+                   "text (any case)."),
+            _query("tenant", _NAME, "Only this tenant's tasks."),
+            _query("assignee", _NAME, "Only this assignee's tasks ('(unassigned)': none)."),
+            _query("lanes", _BOOL, "Split the columns by assignee (lane_counts).")]
+
+
+def _column(summary: str, limit: int, limit_means: str) -> dict:
+    """A column read under a view (``/columns/{status}`` and its ``/ids``)."""
+    return _op(summary, [
+        {"name": "status", "in": "path", "required": True, "schema": _STATUS}, *_view(),
+        _query("lane", _NAME, "With lanes: only this lane of the column."),
+        _query("offset", {"type": "integer", "minimum": 0, "maximum": protocol.MAX_INT},
+               "Cards of the column to skip."),
+        _query("limit", {"type": "integer", "minimum": 1, "maximum": limit}, limit_means)])
+
+
 def document() -> dict:
     """The OpenAPI document, paths relative to the ``/api/plugins/kanban`` server URL."""
     archived = _query("include_archived", _BOOL, "Include archived tasks.")
@@ -142,17 +162,16 @@ def document() -> dict:
                        "The last event id the client has."),
                 _query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_EVENTS},
                        "Most events to return.")])},
-            "/snapshot": {"get": _op("The board as the widget holds it", [archived])},
+            "/snapshot": {"get": _op("The board under a view as the widget holds it",
+                                     [*_view(), archived])},
             "/cards": {"get": _op("Cards by id", [
                 _query("ids", {"type": "string", "minLength": 1}, "Ids, comma-separated.",
                        True)])},
-            "/columns/{status}": {"get": _op("A window of one column", [
-                {"name": "status", "in": "path", "required": True, "schema": _STATUS},
-                _query("tenant", _NAME, "Only this tenant's tasks."),
-                _query("offset", {"type": "integer", "minimum": 0,
-                                  "maximum": protocol.MAX_INT}, "First card of the window."),
-                _query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_WINDOW},
-                       "Most cards in the window.")])},
+            "/columns/{status}": {"get": _column("A window of one column under a view",
+                                                 MAX_WINDOW, "Most cards in the window.")},
+            "/columns/{status}/ids": {"get": _column(
+                "Ids of one column's cards under a view", protocol.MAX_BULK,
+                "Most ids to return.")},
             "/boards": {"get": _op("The boards ?board= may name")},
             "/openapi.json": {"get": _op("This document")},
         },

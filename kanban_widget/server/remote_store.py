@@ -34,7 +34,7 @@ from ..store.models import (TASK_FIELDS, BoardSnapshot, BulkResult, Comment, Dis
 from ..store.tasks import UNSET
 from ..board import wire_card
 from .hermes_client import card_from_detail
-from .transport import ApiTransport, RemoteError, quoted
+from .transport import ApiTransport, RemoteError, quoted, view_query
 
 #: Store error class per wire code (the inverse of :data:`kanban_widget.protocol.ERROR_CODES`).
 ERROR_CLASSES = {code: cls for cls, code in protocol.ERROR_CODES.items()}
@@ -45,6 +45,16 @@ CARDS_PER_REQUEST = 100
 EVENTS_PER_REQUEST = 1000
 #: What the server's ``PATCH /tasks/{id}`` edits, as :meth:`Store.update_task` names them.
 EDITABLE = ("title", "body", "assignee", "priority", "tenant")
+
+
+def column_query(view: Any, lane: Optional[str], **more: Any) -> dict:
+    """The query of a column read: the view's filters (its archived rule does not apply to
+    a named column), the lane with lanes, and ``more``."""
+    query = view_query(view) if view is not None else {}
+    query.pop("include_archived", None)
+    if lane is not None and query.get("lanes"):
+        query["lane"] = lane
+    return {**query, **more}
 
 
 class RemoteRefused(errors.KanbanError):
@@ -325,14 +335,27 @@ class RemoteStore:
         results = self._write("POST", "/tasks/bulk", body)["results"]
         return [BulkResult(task_id=r["id"], ok=r["ok"], error=r.get("error")) for r in results]
 
-    def column(self, status: str, *, offset: int = 0, limit: int = 100) -> tuple[int, list[dict]]:
-        """A window of one column in board order (``GET /columns/{status}``): how many cards
-        the column holds, and its cards from ``offset`` to ``offset + limit``."""
+    def column(self, status: str, *, offset: int = 0, limit: int = 100, view: Any = None,
+               lane: Optional[str] = None) -> tuple[int, list[dict]]:
+        """A window of one column in board order (``GET /columns/{status}``) under ``view``'s
+        filters (a :class:`~kanban_widget.store.windows.View`; None: none), of one ``lane``
+        with lanes: how many cards it holds, and its cards from ``offset`` to
+        ``offset + limit``."""
         if self.hermes:
             raise not_on_hermes("a column's window (GET /columns/{status})")
         data = self._call("GET", f"/columns/{quoted(status)}",
-                          params={"offset": offset, "limit": limit})
+                          params=column_query(view, lane, offset=offset, limit=limit))
         return data["total"], data["cards"]
+
+    def column_ids(self, status: str, *, offset: int = 0, limit: int = protocol.MAX_BULK,
+                   view: Any = None, lane: Optional[str] = None) -> tuple[int, list[str]]:
+        """Ids of one column's cards under ``view`` in board order, from ``offset``
+        (``GET /columns/{status}/ids``): how many the column holds, and the ids."""
+        if self.hermes:
+            raise not_on_hermes("a column's ids (GET /columns/{status}/ids)")
+        data = self._call("GET", f"/columns/{quoted(status)}/ids",
+                          params=column_query(view, lane, offset=offset, limit=limit))
+        return data["total"], data["ids"]
 
     def dispatch_once(self, spawn: Optional[Callable] = None, *,
                       max_spawn: Optional[int] = None, dry_run: bool = False) -> DispatchResult:

@@ -11,6 +11,7 @@ sockets hear of it at once.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any, Callable, Optional
 
 from starlette.concurrency import run_in_threadpool
@@ -19,7 +20,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from .. import protocol
-from ..store import KanbanError, Store, TaskNotFound
+from ..board import wire_card
+from ..store import KanbanError, Store, TaskNotFound, windows
 from . import inputs, shapes
 from .boards import BoardHandle, BoardSet
 from .errors import NO_DISPATCHER, ApiError, bad_request, from_store_error
@@ -353,12 +355,12 @@ async def get_events(request: Request) -> JSONResponse:
 
 
 async def get_snapshot(request: Request) -> JSONResponse:
-    """``GET /snapshot?include_archived=``: the whole board as the widget holds it, with the
-    revision and session the ``/patches`` socket continues from."""
+    """``GET /snapshot?search=&tenant=&assignee=&lanes=&include_archived=``: the board under
+    that view as the widget holds it (each column's first page and the filtered counts), with
+    the revision and session the ``/patches`` socket of the same view continues from."""
     handle = board_of(request)
-    archived = inputs.query_bool(request, "include_archived")
-    payload = await in_thread(lambda: handle.hub(include_archived=archived).payload())
-    return JSONResponse(payload)
+    view = inputs.query_view(request)
+    return JSONResponse(await in_thread(handle.snapshot, view))
 
 
 async def get_cards(request: Request) -> JSONResponse:
@@ -377,25 +379,63 @@ async def get_cards(request: Request) -> JSONResponse:
     return JSONResponse(shapes.cards(found, ids))
 
 
-async def get_column(request: Request) -> JSONResponse:
-    """``GET /columns/{status}?offset=&limit=&tenant=``: a window of one column in board order (the
-    cards at ``offset`` to ``offset + limit``) and how many the column holds."""
-    handle = board_of(request)
+def column_view(request: Request) -> tuple[str, Optional[str], windows.View]:
+    """The column, lane (``?lane=``, with lanes) and view a column read asks for. The column
+    is named, so the archived rule of the view does not hide the archived column."""
     status = inputs.status(request.path_params["status"], "column")
-    tenant = inputs.query_text(request, "tenant", protocol.MAX_NAME)
+    lane = inputs.query_text(request, "lane", protocol.MAX_NAME)
+    view = replace(inputs.query_view(request), include_archived=True)
+    return status, lane if view.lanes else None, view
+
+
+def column_total(reader: Store, view: windows.View, status: str, lane: Optional[str]) -> int:
+    """Cards of the column (or lane) under the view's filters: one column counted, not the
+    board (a search tests each card in Python; the other columns' need not be)."""
+    if lane is not None:
+        return windows.counts(reader, view)[1].get(status, {}).get(lane, 0)
+    with reader.reading() as conn:
+        where, params = windows.filter_sql(view, conn=conn)
+        return conn.execute(f"SELECT COUNT(*) FROM tasks t WHERE t.status = ? AND {where}",
+                            [status, *params]).fetchone()[0]
+
+
+async def get_column(request: Request) -> JSONResponse:
+    """``GET /columns/{status}?offset=&limit=&search=&tenant=&assignee=&lanes=&lane=``: a window
+    of one column under the view's filters, in board order (the cards at ``offset`` to
+    ``offset + limit``), and how many the column holds under them."""
+    handle = board_of(request)
+    status, lane, view = column_view(request)
     offset = inputs.query_int(request, "offset", 0, 0, protocol.MAX_INT)
     limit = inputs.query_int(request, "limit", 100, 1, MAX_WINDOW)
 
     def read():
         reader = handle.reader
         with reader.reading():  # the count and the window from one snapshot
-            ids = [t.id for t in reader.list_tasks(status=status, tenant=tenant or None)]
-            window = ids[offset:offset + limit]
-            return len(ids), window, reader.cards(window)
+            return column_total(reader, view, status, lane), windows.window_cards(
+                reader, view, status, lane, limit, offset=offset)
 
-    total, window, found = await in_thread(read)
+    total, cards = await in_thread(read)
     return JSONResponse({"status": status, "total": total, "offset": offset, "limit": limit,
-                         "cards": shapes.cards(found, window)["cards"]})
+                         "cards": [wire_card(card) for card in cards]})
+
+
+async def get_column_ids(request: Request) -> JSONResponse:
+    """``GET /columns/{status}/ids?offset=&limit=&search=&...``: the ids of a column's cards
+    under the view, in board order, from ``offset`` (up to 10,000 at once): what "select all"
+    selects, shown or not."""
+    handle = board_of(request)
+    status, lane, view = column_view(request)
+    offset = inputs.query_int(request, "offset", 0, 0, protocol.MAX_INT)
+    limit = inputs.query_int(request, "limit", protocol.MAX_BULK, 1, protocol.MAX_BULK)
+
+    def read():
+        reader = handle.reader
+        with reader.reading():
+            return column_total(reader, view, status, lane), windows.window_ids(
+                reader, view, status, lane, limit, offset=offset)
+
+    total, ids = await in_thread(read)
+    return JSONResponse({"status": status, "total": total, "offset": offset, "ids": ids})
 
 
 async def get_boards(request: Request) -> JSONResponse:
@@ -453,6 +493,7 @@ ROUTES = [
     Route("/snapshot", get_snapshot, methods=["GET"]),
     Route("/cards", get_cards, methods=["GET"]),
     Route("/columns/{status}", get_column, methods=["GET"]),
+    Route("/columns/{status}/ids", get_column_ids, methods=["GET"]),
     Route("/boards", get_boards, methods=["GET"]),
     Route("/openapi.json", get_openapi, methods=["GET"]),
 ]

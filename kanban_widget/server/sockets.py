@@ -4,14 +4,17 @@
 "cursor": <last id>}`` with every event after the cursor. Unlike Hermes it polls nothing of
 its own: it waits on the board's hub (woken by the shared feed) and reads the new events then.
 
-``WS /patches?token=&board=&include_archived=&session=&rev=`` speaks the widget's: first the
+``WS /patches?token=&board=&search=&tenant=&assignee=&lanes=&include_archived=&session=&rev=``
+speaks the widget's, for the board under that view (the page's filters, checked as the page's
+traits are; each distinct view is one hub on the server): first the
 whole board (``{"type": "board", ...}``, the shape of ``GET /snapshot``) unless the client
 says it shows revision ``rev`` of ``session`` and the hub still has every patch after it, then
 each patch (``{"type": "patch", "rev": ...}``, docs/protocol.md) as the board changes, and
 ``{"type": "error", "message": ...}`` when following the board fails ("" when it recovers).
 
-The token was checked before either is reached (:mod:`.auth`). A bad ``?board=`` closes the
-socket with 4400 or 4404 (the HTTP status plus 4000) and the error's message as reason.
+The token was checked before either is reached (:mod:`.auth`). A bad ``?board=`` or view
+closes the socket with 4400 or 4404 (the HTTP status plus 4000) and the error's message as
+reason; a view beyond the server's cap of views followed at once with 4503 (``TooManyViews``).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from .. import protocol
+from . import inputs
 from .boards import BoardHandle, BoardSet
 from .errors import ApiError
 from .live import BoardHub, Subscriber
@@ -41,10 +45,16 @@ async def _open(ws: WebSocket) -> Optional[BoardHandle]:
             protocol.check_text("board", slug, 64)
         return boards.get(slug)
     except (ApiError, protocol.BadMessage) as exc:
-        status = exc.status if isinstance(exc, ApiError) else 400
-        await ws.accept()  # closed after the handshake, so a browser sees the code and reason
-        await ws.close(code=4000 + status, reason=_reason(str(exc)))
+        await _refuse(ws, exc)
         return None
+
+
+async def _refuse(ws: WebSocket, exc: Exception) -> None:
+    """Close the socket with the error's HTTP status plus 4000 and its message as reason."""
+    status = exc.status if isinstance(exc, ApiError) else 400
+    if ws.client_state == WebSocketState.CONNECTING:
+        await ws.accept()  # closed after the handshake, so a browser sees the code and reason
+    await ws.close(code=4000 + status, reason=_reason(str(exc)))
 
 
 def _reason(message: str) -> str:
@@ -67,8 +77,9 @@ async def _until_closed(ws: WebSocket) -> None:
             return
 
 
-async def _serve(ws: WebSocket, hub: BoardHub, subscriber: Subscriber, first: list, send) -> None:
-    """Send ``first``, then whatever the hub queues, until the client leaves."""
+async def _serve(ws: WebSocket, subscriber: Subscriber, first: list, send, leave) -> None:
+    """Send ``first``, then whatever the hub queues, until the client leaves; then
+    ``leave()`` (which unsubscribes)."""
     closed = asyncio.ensure_future(_until_closed(ws))
     try:
         for item in first:
@@ -83,7 +94,7 @@ async def _serve(ws: WebSocket, hub: BoardHub, subscriber: Subscriber, first: li
     except (WebSocketDisconnect, RuntimeError, OSError):
         return  # the client went away mid-send
     finally:
-        hub.unsubscribe(subscriber)
+        leave()
         closed.cancel()
         if ws.client_state == WebSocketState.CONNECTED:
             try:
@@ -115,7 +126,7 @@ async def events_socket(ws: WebSocket) -> None:
             if len(events) < EVENT_BATCH:
                 return
 
-    await _serve(ws, hub, subscriber, [None], send)
+    await _serve(ws, subscriber, [None], send, leave=lambda: hub.unsubscribe(subscriber))
 
 
 async def patches_socket(ws: WebSocket) -> None:
@@ -123,12 +134,25 @@ async def patches_socket(ws: WebSocket) -> None:
     handle = await _open(ws)
     if handle is None:
         return
-    archived = ws.query_params.get("include_archived", "").lower() in ("true", "1", "yes")
-    await ws.accept()
-    hub = await run_in_threadpool(lambda: handle.hub(include_archived=archived))
     subscriber = Subscriber(asyncio.get_running_loop())
-    first = hub.subscribe(subscriber, session=ws.query_params.get("session"),
-                          rev=_int_param(ws, "rev"))
+    try:
+        view = inputs.query_view(ws)
+        # the first socket of a view reads its windows and counts
+        hub, first = await run_in_threadpool(
+            lambda: handle.subscribe(view, subscriber, session=ws.query_params.get("session"),
+                                     rev=_int_param(ws, "rev")))
+    except ApiError as exc:
+        await _refuse(ws, exc)
+        return
+
+    def leave() -> None:  # the view's hub goes when its last socket does
+        handle.unsubscribe(hub, subscriber)
+
+    try:
+        await ws.accept()
+    except BaseException:  # the client left during the handshake
+        leave()
+        raise
     if hub.error:
         first.append(("error", hub.error))
 
@@ -147,7 +171,7 @@ async def patches_socket(ws: WebSocket) -> None:
             text = json.dumps({"type": "error", "message": value}, ensure_ascii=False)
         await ws.send_text(text)
 
-    await _serve(ws, hub, subscriber, first, send)
+    await _serve(ws, subscriber, first, send, leave)
 
 
 def _board_message(hub: BoardHub, subscriber: Subscriber) -> str:

@@ -83,3 +83,13 @@ def fastapi_code(status: int) -> str:
 def quoted(task_id: str) -> str:
     """A task id as one path segment."""
     return urllib.parse.quote(task_id, safe="")
+
+
+def view_query(view: Any) -> dict:
+    """The query parameters of a view (a :class:`~kanban_widget.store.windows.View`): its
+    filters, lanes and archived column, each only when set (the server's defaults)."""
+    query = {name: getattr(view, name) for name in ("search", "tenant", "assignee")
+             if getattr(view, name)}
+    query.update({name: "true" for name in ("lanes", "include_archived")
+                  if getattr(view, name)})
+    return query

@@ -161,9 +161,10 @@ def counts(store, view: View) -> tuple[dict[str, int], dict[str, dict[str, int]]
 
 
 def window_ids(store, view: View, status: str, lane: Optional[str], limit: int,
-               after: Optional[tuple] = None) -> list[str]:
+               after: Optional[tuple] = None, offset: int = 0) -> list[str]:
     """Ids of the first ``limit`` cards of column ``status`` (and ``lane``, with lanes) under the
-    view's filters, in board order; with ``after`` (a :func:`card_sort_key`), those after it."""
+    view's filters, in board order; with ``after`` (a :func:`card_sort_key`), those after it;
+    with ``offset``, past that many more (SQL's OFFSET: a served board's page by position)."""
     with store.reading() as conn:
         where, params = filter_sql(view, conn=conn)
         lane_where, lane_params = _lane_sql(lane)
@@ -175,16 +176,16 @@ def window_ids(store, view: View, status: str, lane: Optional[str], limit: int,
             keyset_params = [-neg_priority, -neg_priority, created_at, created_at, task_id]
         rows = conn.execute(
             f"SELECT t.id FROM tasks t WHERE t.status = ? AND {lane_where} AND {where} "
-            f"AND {keyset} ORDER BY {_ORDER} LIMIT ?",
-            [status, *lane_params, *params, *keyset_params, limit])
+            f"AND {keyset} ORDER BY {_ORDER} LIMIT ? OFFSET ?",
+            [status, *lane_params, *params, *keyset_params, limit, offset])
         return [row[0] for row in rows]
 
 
 def window_cards(store, view: View, status: str, lane: Optional[str], limit: int,
-                 after: Optional[tuple] = None) -> list[dict]:
+                 after: Optional[tuple] = None, offset: int = 0) -> list[dict]:
     """The cards :func:`window_ids` names, in board order (``Store.cards`` builds them)."""
     with store.reading():
-        ids = window_ids(store, view, status, lane, limit, after)
+        ids = window_ids(store, view, status, lane, limit, after, offset)
         by_id = {card["id"]: card for card in store.cards(ids)}
     return sorted((by_id[i] for i in ids if i in by_id), key=card_sort_key)
 

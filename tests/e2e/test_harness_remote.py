@@ -59,3 +59,42 @@ def test_a_remote_boards_card_moved_by_another_process(harness, served):
     bridge.until("() => document.querySelector('#board-0').textContent.includes('offline')",
                  timeout=20)
     assert harness.page.errors == []
+
+
+def test_a_remote_board_searched_from_the_page_shows_the_servers_filtered_column(harness,
+                                                                                 tmp_path):
+    """The search box of a remote board: the server answers it in SQL, so the column's count
+    is the matching cards' (not the whole column's) and its window is the first matching
+    cards of the whole column (not those of the cards held); a matching card another process
+    makes arrives, one that does not match is counted nowhere on the page."""
+    path = tmp_path / "kanban.db"
+    with Store(path) as store:
+        for i in range(120):  # 70 match, most of them past the first page of the column
+            store.create_task(f"{'needle' if i % 12 < 7 else 'hay'} {i}", priority=i % 3)
+    server = Server(["--db", str(path)])
+    widget = KanbanBoard(server.url, token=server.token)
+    try:
+        state = widget.get_state()
+        harness.boot({"bridge": True, "traits": {k: state[k] for k in TRAITS}})
+        bridge = Bridge(harness.page, widget)
+        count = harness.column("ready").locator("[data-column-count]")
+        expect(count).to_have_text("120")
+
+        harness.page.locator("#board-0 [data-filter=search]").fill("needle")
+        bridge.until("() => document.querySelector('#board-0 [data-column=ready] "
+                     "[data-column-count]').textContent === '70'", timeout=20)
+        titles = harness.page.locator("#board-0 [data-column=ready] .kb-card-title")
+        shown = titles.all_text_contents()
+        assert len(shown) == 50 and all(t.startswith("needle") for t in shown)
+
+        cli(path, "create", "needle from afar", "--priority", "9")
+        cli(path, "create", "hay from afar", "--priority", "9")
+        bridge.until("() => [...document.querySelectorAll('#board-0 .kb-card-title')]"
+                     ".some(e => e.textContent === 'needle from afar')", timeout=20)
+        bridge.until("() => document.querySelector('#board-0 [data-column=ready] "
+                     "[data-column-count]').textContent === '71'", timeout=20)
+        assert "hay from afar" not in titles.all_text_contents()
+        assert harness.page.errors == []
+    finally:
+        widget.close()
+        server.stop()
