@@ -54,6 +54,11 @@ class FeedListener(Protocol):
     def report_sync_error(self, message: str) -> None:
         """Show ``message`` in the page's banner; ``""`` clears it."""
 
+    def file_changed(self) -> None:
+        """Someone committed to the board file (``PRAGMA data_version`` moved), whoever it was
+        and whether or not a card changed (a settings write adds no event). Called on the
+        feed's thread: do little (set a flag), so every follower hears of it at once."""
+
 
 class Follower:
     """One board following a feed: its state, and its listener (the widget), held weakly."""
@@ -80,6 +85,11 @@ class Follower:
         listener = self._listener()
         if listener is not None:
             listener.report_sync_error(message)
+
+    def changed(self) -> None:
+        listener = self._listener()
+        if listener is not None:
+            listener.file_changed()
 
 
 class BoardFeed:
@@ -231,6 +241,7 @@ class BoardFeed:
                     if wait > 0 and last_version is not None:
                         self._stop.wait(wait)  # coalesce a burst into one patch
                     for follower in followers:
+                        follower.changed()  # first: it is only a flag, the reads take longer
                         patch = follower.state.poll()
                         if patch == RELOADED:
                             follower.resync()

@@ -263,6 +263,9 @@ def test_feed_thread_ends_when_its_followers_are_garbage_collected(fresh_store):
         def report_sync_error(self, message):
             pass
 
+        def file_changed(self):
+            pass
+
     feed = BoardFeed.acquire(fresh_store.path)
     try:
         owner = Owner()
