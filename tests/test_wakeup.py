@@ -16,6 +16,7 @@ import pytest
 
 import kanban_widget.wakeup as wakeup
 from kanban_widget import Store
+from test_sync import wait_for
 from kanban_widget.wakeup import (Wakeup, filesystem_type, is_network_filesystem, mount_of,
                                   parse_mountinfo, unescape_mount_field)
 
@@ -126,58 +127,47 @@ def wait_in_thread(w: Wakeup, timeout: float) -> dict:
     return out
 
 
-def test_a_commit_by_another_process_wakes_the_sleeper(board_file):
+@pytest.fixture
+def watcher(board_file):
+    """A Wakeup on ``board_file``, with what creating the board queued already read."""
     w = Wakeup(board_file)
-    try:
-        assert w.notified and not w.remote
-        w.wait(0)  # drain what creating the board queued
-        pending = wait_in_thread(w, 30)
-        run_python(COMMIT, str(board_file))
-        pending["thread"].join(30)
-        assert pending["woke"] and pending["after"] < 10
-    finally:
-        w.close()
+    w.wait(0)
+    yield w
+    w.close()
 
 
-def test_other_files_in_the_folder_do_not_wake_it(board_file):
-    w = Wakeup(board_file)
-    try:
-        w.wait(0)
-        run_python("import sys, pathlib; [pathlib.Path(sys.argv[1], f'note{i}.txt').write_text('x')"
-                   " for i in range(10)]", str(board_file.parent))
-        assert not w.wait(0.3)
-    finally:
-        w.close()
+def test_a_commit_by_another_process_wakes_the_sleeper(board_file, watcher):
+    assert watcher.notified and not watcher.remote
+    pending = wait_in_thread(watcher, 30)
+    run_python(COMMIT, str(board_file))
+    pending["thread"].join(30)
+    assert pending["woke"] and pending["after"] < 10
 
 
-def test_a_poke_wakes_it(board_file):
-    w = Wakeup(board_file)
-    try:
-        w.wait(0)
-        pending = wait_in_thread(w, 30)
-        time.sleep(0.1)
-        w.poke()
-        pending["thread"].join(10)
-        assert pending["woke"] and pending["after"] < 5
-    finally:
-        w.close()
+def test_other_files_in_the_folder_do_not_wake_it(board_file, watcher):
+    run_python("import sys, pathlib; [pathlib.Path(sys.argv[1], f'note{i}.txt').write_text('x')"
+               " for i in range(10)]", str(board_file.parent))
+    assert not watcher.wait(0.3)
 
 
-def test_an_overflowing_event_queue_counts_as_a_wake(board_file):
+def test_a_poke_wakes_it(watcher):
+    pending = wait_in_thread(watcher, 30)
+    time.sleep(0.1)
+    watcher.poke()
+    pending["thread"].join(10)
+    assert pending["woke"] and pending["after"] < 5
+
+
+def test_an_overflowing_event_queue_counts_as_a_wake(board_file, watcher):
     """Events were lost: one of them may have been a commit, so the thread must look."""
     limit = int(Path("/proc/sys/fs/inotify/max_queued_events").read_text())
-    w = Wakeup(board_file)
-    try:
-        w.wait(0)
-        # Each file made and removed queues two events about other names: twice the queue.
-        run_python("import os, sys\nfor i in range(int(sys.argv[2])):\n"
-                   "    p = os.path.join(sys.argv[1], f'f{i}')\n"
-                   "    open(p, 'w').close(); os.unlink(p)\n",
-                   str(board_file.parent), str(limit), timeout=120)
-        assert w.wait(0)
-        assert w.notified  # still watching
-    finally:
-        w.close()
+    # Each file made and removed queues two events about other names: twice the queue.
+    run_python("import os, sys\nfor i in range(int(sys.argv[2])):\n"
+               "    p = os.path.join(sys.argv[1], f'f{i}')\n"
+               "    open(p, 'w').close(); os.unlink(p)\n",
+               str(board_file.parent), str(limit), timeout=120)
+    assert watcher.wait(0)
+    assert watcher.notified  # still watching
 
 
 def test_a_watch_the_kernel_drops_hands_over_to_polling(tmp_path):
@@ -223,13 +213,6 @@ def tail_rounds(board, seconds: float) -> int:
     finally:
         del reader.data_version
     return len(calls)
-
-
-def wait_for(predicate, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.02)
 
 
 def test_a_quiet_board_on_a_local_disk_asks_sqlite_only_rarely(board_file, make_board):
