@@ -42,6 +42,9 @@ log = logging.getLogger(__name__)
 
 #: Seconds after the board opens before the first bands are computed.
 FIRST_DELAY = 1.0
+#: Seconds the thread lets commits gather after the first wakes it: a busy board (the feed tells
+#: of up to 20 commits a second) costs one read of the limits per gather, not one per commit.
+GATHER = 0.25
 #: Bands are recomputed at most this often (seconds), and only after the board changed.
 BANDS_EVERY = 600.0
 #: The percentiles the page's tint uses (neutral below the first, red past the second).
@@ -173,6 +176,7 @@ class FlowHints:
             # Asleep until a commit, a switch or stop; awake again when stale bands fall due.
             due = bands_at + BANDS_EVERY - time.monotonic() if stale else BANDS_EVERY
             self._wake.wait(max(due, 0.0))
+            self._stop.wait(GATHER)
             self._wake.clear()
 
 

@@ -9,6 +9,7 @@ import time
 from types import SimpleNamespace
 
 import pandas as pd
+import pytest
 
 from kanban_widget import Store
 from kanban_widget.analytics import MIN_SPELLS
@@ -187,39 +188,65 @@ def test_the_hints_thread_asks_sqlite_nothing_while_the_board_is_quiet(store_pat
     assert not [c for c in calls if c == ("kanban-hints-" + store_path.name, "data_version")]
 
 
-def test_a_collected_board_ends_its_hints_thread(monkeypatch):
-    """A board garbage-collected without close(): its thread, asleep until the next commit,
-    is woken by a finalizer and ends."""
+class FakeBoard:
+    """Just what FlowHints asks of a board: its feed's reader (counting limit reads) and the
+    two setters."""
+
+    def __init__(self):
+        self.reads = []
+        reads = self.reads
+
+        class Reader:
+            path = "board.db"
+
+            def wip_limits(self):
+                reads.append(time.monotonic())
+                return {}
+
+        self.path = SimpleNamespace(name="board.db")
+        self._feed = SimpleNamespace(reader=Reader())
+
+    def _limits_changed_elsewhere(self, path, limits):
+        pass
+
+    def _set_age_bands(self, path, bands):
+        pass
+
+
+@pytest.fixture
+def quick_hints(monkeypatch):
     monkeypatch.setattr(flow_hints, "FIRST_DELAY", 0.0)
     monkeypatch.setattr(flow_hints, "shared_age_bands", lambda path, **kw: {})
-    read = threading.Event()
 
-    class Reader:
-        path = "board.db"
 
-        def wip_limits(self):
-            read.set()
-            return {}
-
-    class Feed:
-        reader = Reader()
-
-    class Board:
-        path = SimpleNamespace(name="board.db")
-        _feed = Feed()
-
-        def _limits_changed_elsewhere(self, path, limits):
-            pass
-
-        def _set_age_bands(self, path, bands):
-            pass
-
-    board = Board()
+def test_a_collected_board_ends_its_hints_thread(quick_hints):
+    """A board garbage-collected without close(): its thread, asleep until the next commit,
+    is woken by a finalizer and ends."""
+    board = FakeBoard()
+    reads = board.reads
     hints = flow_hints.FlowHints(board)
-    assert read.wait(5)
+    wait_for(lambda: reads, timeout=5)
     time.sleep(0.2)  # asleep now
     assert hints._thread.is_alive()
     del board
     gc.collect()
     hints._thread.join(5)
     assert not hints._thread.is_alive()
+
+
+def test_a_burst_of_commits_costs_a_few_reads_of_the_limits(quick_hints):
+    board = FakeBoard()
+    hints = flow_hints.FlowHints(board)
+    try:
+        wait_for(lambda: board.reads, timeout=5)
+        before = len(board.reads)
+        start = time.monotonic()
+        while time.monotonic() - start < 1.0:  # the feed tells of a commit every 10 ms
+            hints.file_changed()
+            time.sleep(0.01)
+        wait_for(lambda: time.monotonic() - board.reads[-1] > 2 * flow_hints.GATHER, timeout=5)
+        burst = len(board.reads) - before
+        assert 1 <= burst <= 1.0 / flow_hints.GATHER + 2  # not one per commit (100)
+        assert board.reads[-1] >= start + 1.0 - 0.01  # the last commit was read too
+    finally:
+        hints.stop()
