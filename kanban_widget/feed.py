@@ -10,9 +10,10 @@ fallback for what notifications might miss. Where there are none, or they cannot
 network filesystem reports only this host's writes), it polls every 5 ms while the board is busy
 and every 40 ms once it has been quiet for two seconds. Only when the version moved does each
 follower hear that the file changed (``FeedListener.file_changed``: the flow hints re-read the
-WIP limits on it) and read the new events and the cards they touch (:meth:`BoardState.poll`). Sends are coalesced: at most one round every ``min_interval``
-seconds, so a burst of thousands of commits becomes a handful of messages (Jupyter drops comm
-messages above about 1000 per second).
+WIP limits on it) and read the new events and the cards they touch (:meth:`BoardState.poll`).
+Sends are coalesced: at most one round every ``min_interval`` seconds, so a burst of thousands
+of commits becomes a handful of messages (Jupyter drops comm messages above about 1000 per
+second).
 
 So re-running a cell that makes a board for the same file adds a follower, not a thread and
 connections: fifty boards on one file cost one thread and two connections.
