@@ -18,6 +18,14 @@ Median of ``--runs`` processes per cell. The page's side (JS heap, paint) is not
 
     .venv/bin/python bench/bench_windows.py                      # 10k, 100k, 1M; writes results
     .venv/bin/python bench/bench_windows.py --sizes 10000 --runs 1 --no-write
+
+With ``--age-bands`` it times the board's age bands instead (``flow_hints.age_bands``'s
+``spell_percentiles``), on the same boards, each in a fresh process: over the whole history
+("before": ``recent_events=None``, what the board computed a second after it opened) and over
+the last ``flow_hints.BANDS_RECENT_EVENTS`` events ("after"); time and the process's peak RSS
+(``ru_maxrss``) against its RSS once the analytics are imported. Writes ``results/age_bands.md``.
+
+    .venv/bin/python bench/bench_windows.py --age-bands --sizes 1000000
 """
 
 from __future__ import annotations
@@ -38,6 +46,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "windows.md"
+BANDS_RESULTS = ROOT / "bench" / "results" / "age_bands.md"
 BEFORE_COMMIT = "c5bff0a30bdee93814668757355f1900a934303e"  # main when this work began
 N_PROBES = 2
 
@@ -150,8 +159,11 @@ def measure(path: Path, moves: int) -> dict:
     probe = "t_probe000"
     latencies, sizes = [], []
     with Store(path) as writer:
+        # From wherever the last child left it (an odd --moves leaves it blocked): a move to
+        # the status it has already writes nothing, and no patch would come.
+        first = "ready" if writer.get_task(probe).status == "blocked" else "blocked"
         for i in range(moves):
-            target = "blocked" if i % 2 == 0 else "ready"
+            target = first if i % 2 == 0 else ("ready" if first == "blocked" else "blocked")
             sent.clear()
             writer.move_task(probe, target, reason="bench")
             committed = time.perf_counter()
@@ -176,12 +188,31 @@ def measure(path: Path, moves: int) -> dict:
             "p95_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.95))]}
 
 
-def run_child(code: Path, path: Path, moves: int, timeout: float) -> dict | None:
+def measure_bands(path: Path, recent: int | None) -> dict:
+    """The age bands' percentiles over the whole history (``recent`` None) or its recent
+    events: seconds, peak RSS and the RSS before the call."""
+    import resource
+
+    from kanban_widget.analytics import spell_percentiles
+    from kanban_widget.flow_hints import BAND_PERCENTILES
+
+    rss_before = rss_mb()
+    start = time.perf_counter()
+    frame = spell_percentiles(path, percentiles=BAND_PERCENTILES, recent_events=recent)
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"seconds": seconds, "peak_mb": peak, "rss_before_mb": rss_before,
+            "spells": int(frame["spells"].sum())}
+
+
+def run_child(code: Path, path: Path, moves: int, timeout: float,
+              bands: str | None = None) -> dict | None:
     env = dict(os.environ, PYTHONPATH=str(code))
+    what = ["--measure", str(path), "--moves", str(moves)] if bands is None else [
+        "--measure-bands", str(path), "--recent", bands]
     try:
-        done = subprocess.run([sys.executable, __file__, "--measure", str(path),
-                               "--moves", str(moves)], env=env, capture_output=True, text=True,
-                              timeout=timeout, cwd=code)
+        done = subprocess.run([sys.executable, __file__, *what], env=env, capture_output=True,
+                              text=True, timeout=timeout, cwd=code)
     except subprocess.TimeoutExpired:
         return None
     if done.returncode != 0:
@@ -226,15 +257,26 @@ def main() -> None:
                         help="measure the old code only on boards up to this size")
     parser.add_argument("--timeout", type=float, default=600.0)
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--age-bands", action="store_true",
+                        help="time the age bands, whole history against recent events")
     parser.add_argument("--measure", help=argparse.SUPPRESS)
+    parser.add_argument("--measure-bands", help=argparse.SUPPRESS)
+    parser.add_argument("--recent", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
         print(json.dumps(measure(Path(args.measure), args.moves)))
+        return
+    if args.measure_bands:
+        recent = None if args.recent == "none" else int(args.recent)
+        print(json.dumps(measure_bands(Path(args.measure_bands), recent)))
         return
     sys.path.insert(0, str(ROOT / "bench"))
     from _machine import machine_info
 
     info = machine_info()
+    if args.age_bands:
+        bands_bench(args, info)
+        return
     rows, notes = [], []
     with tempfile.TemporaryDirectory() as tmp:
         before = export_before(Path(tmp) / "before")
@@ -291,6 +333,75 @@ def main() -> None:
     if not args.no_write:
         RESULTS.write_text(text)
         print(f"written to {RESULTS}")
+
+
+def bands_bench(args, info: dict) -> None:
+    """``--age-bands``: the bands over the whole history and over the recent events, per
+    board size, alternating processes."""
+    sys.path.insert(0, str(ROOT))
+    from kanban_widget.flow_hints import BANDS_RECENT_EVENTS
+
+    cases = [("whole history (before)", "none"),
+             (f"last {BANDS_RECENT_EVENTS:,} events (after)", str(BANDS_RECENT_EVENTS))]
+    lines = ["| tasks | events | bands over | time (s) | peak RSS (MB) | RSS before the call (MB) "
+             "| spells counted | runs (s) |", "|---:|---:|---|---:|---:|---:|---:|---|"]
+    notes = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in (int(s) for s in args.sizes.split(",")):
+            path = Path(tmp) / f"board-{n}.db"
+            start = time.perf_counter()
+            build_board(path, n)
+            built = time.perf_counter() - start
+            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            n_events = conn.execute("SELECT COUNT(*) FROM task_events").fetchone()[0]
+            conn.close()
+            notes.append(f"{n:,} tasks, {n_events:,} events: built in {built:.1f} s (bulk SQL)")
+            results: dict = {label: [] for label, _ in cases}
+            for _ in range(args.runs):
+                for label, recent in cases:
+                    result = run_child(ROOT, path, 0, args.timeout, bands=recent)
+                    if result is not None:
+                        results[label].append(result)
+                        print(n, label, result, flush=True)
+            for label, _ in cases:
+                runs = results[label]
+                if not runs:
+                    lines.append(f"| {n:,} | {n_events:,} | {label} | timed out | | | | |")
+                    continue
+                med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+                lines.append(
+                    f"| {n:,} | {n_events:,} | {label} | {med['seconds']:.2f} | "
+                    f"{med['peak_mb']:.0f} | {med['rss_before_mb']:.0f} | {med['spells']:,.0f} | "
+                    + ", ".join(f"{r['seconds']:.2f}" for r in runs) + " |")
+            path.unlink()
+    info["load_end"] = os.getloadavg()[0]
+    text = "\n".join([
+        "# Age bands: the whole history against the recent events (issue #14)",
+        "",
+        f"Measured {info['date']} on {info['nproc']} CPUs ({info['cpu']}), Python "
+        f"{info['python']}, SQLite {info['sqlite']}, {info['platform']}. Load average "
+        f"{info['load']:.1f} at the start and {info['load_end']:.1f} at the end (a shared "
+        "machine; the two cases alternate).",
+        "",
+        f"Median of {args.runs} processes per row. Each computes the board's age bands "
+        "(`spell_percentiles` at p50/p85, what `flow_hints.age_bands` runs a second after a "
+        "board opens) on the bench's board (45 % archived, 45 % done; a created and a completed "
+        "event per finished task). \"Before\": the whole history is replayed "
+        "(`recent_events=None`, what the board did until now); \"after\": only the last "
+        f"{BANDS_RECENT_EVENTS:,} events are read (`recent_events=BANDS_RECENT_EVENTS`). Peak "
+        "RSS is the process's (`ru_maxrss`), with pandas and the package imported; \"RSS "
+        "before the call\" is that baseline. Reproduce with "
+        f"`.venv/bin/python bench/bench_windows.py --age-bands --sizes {args.sizes}`.",
+        "",
+        *lines,
+        "",
+        *[f"- {note}" for note in notes],
+        "",
+    ])
+    print(text)
+    if not args.no_write:
+        BANDS_RESULTS.write_text(text)
+        print(f"written to {BANDS_RESULTS}")
 
 
 if __name__ == "__main__":

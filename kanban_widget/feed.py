@@ -5,13 +5,15 @@ this process shares (one read-only ``reader``, and the writers) and one daemon t
 thread sleeps until the operating system reports a change to the board's files (inotify, see
 :mod:`kanban_widget.wakeup`), then asks SQLite ``PRAGMA data_version`` (a cheap check whose value
 changes whenever another connection commits) every 5 ms for two seconds, because the file
-event can come a moment before the commit is visible. Quiet, it checks every 250 ms anyway
-(network filesystems report nothing); where there are no notifications it polls every 5 ms while
-the board is busy and every 40 ms once it has been quiet for two seconds. Only when the version
-moved does each follower read the new events and the cards they touch
-(:meth:`BoardState.poll`). Sends are coalesced: at most one round every ``min_interval``
-seconds, so a burst of thousands of commits becomes a handful of messages (Jupyter drops comm
-messages above about 1000 per second).
+event can come a moment before the commit is visible. Quiet, it checks every 15 s anyway, a
+fallback for what notifications might miss. Where there are none, or they cannot be trusted (a
+network filesystem reports only this host's writes), it polls every 5 ms while the board is busy
+and every 40 ms once it has been quiet for two seconds. Only when the version moved does each
+follower hear that the file changed (``FeedListener.file_changed``: the flow hints re-read the
+WIP limits on it) and read the new events and the cards they touch (:meth:`BoardState.poll`).
+Sends are coalesced: at most one round every ``min_interval`` seconds, so a burst of thousands
+of commits becomes a handful of messages (Jupyter drops comm messages above about 1000 per
+second).
 
 So re-running a cell that makes a board for the same file adds a follower, not a thread and
 connections: fifty boards on one file cost one thread and two connections.
@@ -54,6 +56,11 @@ class FeedListener(Protocol):
     def report_sync_error(self, message: str) -> None:
         """Show ``message`` in the page's banner; ``""`` clears it."""
 
+    def file_changed(self) -> None:
+        """Someone committed to the board file (``PRAGMA data_version`` moved), whoever it was
+        and whether or not a card changed (a settings write adds no event). Called on the
+        feed's thread: do little (set a flag), so every follower hears of it at once."""
+
 
 class Follower:
     """One board following a feed: its state, and its listener (the widget), held weakly."""
@@ -81,6 +88,11 @@ class Follower:
         if listener is not None:
             listener.report_sync_error(message)
 
+    def changed(self) -> None:
+        listener = self._listener()
+        if listener is not None:
+            listener.file_changed()
+
 
 class BoardFeed:
     """The connections and the watching thread of one board file, shared within a process.
@@ -94,7 +106,7 @@ class BoardFeed:
 
     poll_interval = 0.005
     idle_interval = 0.04        # quiet, without file notifications
-    notified_interval = 1.0     # quiet, with them: only a fallback for what they miss (each
+    notified_interval = 15.0    # quiet, with them: only a fallback for what they miss (each
                                 # round is a stat and a PRAGMA: 0.25 s cost 0.36 % of a core)
     idle_after = 2.0
     min_interval = 0.05
@@ -231,6 +243,7 @@ class BoardFeed:
                     if wait > 0 and last_version is not None:
                         self._stop.wait(wait)  # coalesce a burst into one patch
                     for follower in followers:
+                        follower.changed()  # first: it is only a flag, the reads take longer
                         patch = follower.state.poll()
                         if patch == RELOADED:
                             follower.resync()

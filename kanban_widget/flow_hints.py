@@ -11,13 +11,16 @@ Two small synced traits of :class:`~kanban_widget.widget.KanbanBoard` come from 
   re-read when another process commits.
 
 One daemon thread per board does it. It waits ``FIRST_DELAY`` seconds before the first
-computation, so the board's first paint never waits on it (replaying a large history takes
-seconds). Then, once a second, it asks SQLite's ``PRAGMA data_version`` whether anyone
-committed (the cheap check the live feed uses too; a settings write adds no ``task_events``
-row, so the feed's patches cannot carry it): if so it re-reads the limits (one row), and it
-recomputes the bands when they are older than ``BANDS_EVERY`` seconds (a spell percentile
-moves slowly, so not on every patch) or the board was switched (``retarget``). Boards open on
-one file share one computation (``shared_age_bands``), as they share one feed.
+computation, so the board's first paint never waits on it. Then it sleeps until the board's
+feed says someone committed to the file (:meth:`FlowHints.file_changed`, from the feed's
+``FeedListener.file_changed``: the feed already asks SQLite's ``PRAGMA data_version`` for its
+patches, and a settings write adds no ``task_events`` row, so the patches cannot carry it). On
+a commit it re-reads the limits (one row), and it recomputes the bands when they are older than
+``BANDS_EVERY`` seconds (a spell percentile moves slowly, so not on every patch; a commit
+meanwhile is remembered and the thread wakes when they are due) or the board was switched
+(``retarget``). The bands read only the last ``BANDS_RECENT_EVENTS`` events of the history, so
+their cost does not grow with a board's age. Boards open on one file share one computation
+(``shared_age_bands``), as they share one feed.
 """
 
 from __future__ import annotations
@@ -39,20 +42,25 @@ log = logging.getLogger(__name__)
 
 #: Seconds after the board opens before the first bands are computed.
 FIRST_DELAY = 1.0
-#: Seconds between checks for other processes' commits.
-CHECK_EVERY = 1.0
+#: Seconds the thread lets commits gather after the first wakes it: a busy board (the feed tells
+#: of up to 20 commits a second) costs one read of the limits per gather, not one per commit.
+GATHER = 0.25
 #: Bands are recomputed at most this often (seconds), and only after the board changed.
 BANDS_EVERY = 600.0
 #: The percentiles the page's tint uses (neutral below the first, red past the second).
 BAND_PERCENTILES = (50, 85)
+#: The bands are the spells begun among the board's last this-many events (``recent_events``
+#: of ``spell_percentiles``): a bounded read, whatever the board's age (at 1,000,000 tasks the
+#: whole history took seconds and a gigabyte).
+BANDS_RECENT_EVENTS = 150_000
 
 
 def age_bands(path) -> dict[str, list[int]]:
     """``{status: [p50_s, p85_s]}`` for each work-in-progress column of the board at ``path``
     (``analytics.WIP_STATUSES``: ready, running, blocked, review, the columns
-    ``analytics.aging_wip`` ages) with enough history (at least ``analytics.MIN_SPELLS``
-    finished spells); whole seconds, computed over the whole board (the page's filters do not
-    change a column's yardstick).
+    ``analytics.aging_wip`` ages) with enough recent history (at least ``analytics.MIN_SPELLS``
+    finished spells begun among the last ``BANDS_RECENT_EVENTS`` events); whole seconds,
+    computed over the whole board (the page's filters do not change a column's yardstick).
 
     Triage and todo are left out like done: they are before the commitment point (ideas, and
     tasks waiting on their parents), where a long wait is the norm rather than a sign of stuck
@@ -61,7 +69,8 @@ def age_bands(path) -> dict[str, list[int]]:
 
     from .analytics import WIP_STATUSES, spell_percentiles
 
-    frame = spell_percentiles(path, percentiles=BAND_PERCENTILES)
+    frame = spell_percentiles(path, percentiles=BAND_PERCENTILES,
+                              recent_events=BANDS_RECENT_EVENTS)
     bands: dict[str, list[int]] = {}
     for status, row in frame.iterrows():
         if status not in WIP_STATUSES:
@@ -94,7 +103,7 @@ def shared_age_bands(path, *, fresh_for: float = BANDS_EVERY) -> dict[str, list[
 class FlowHints:
     """The thread that keeps one board's ``age_bands`` and ``wip_limits`` current.
 
-    Holds the board weakly (a board that is garbage-collected stops it) and stops on
+    Holds the board weakly and ends when it is garbage-collected (a finalizer wakes it) or on
     :meth:`stop` (``KanbanBoard.close``). With ``live=False`` it computes the bands once and
     does not watch for other processes.
     """
@@ -103,10 +112,13 @@ class FlowHints:
         self._board = weakref.ref(board)
         self._live = live
         self._stop = threading.Event()
-        self._wake = threading.Event()  # set by stop() and retarget()
+        self._wake = threading.Event()  # set by stop(), retarget() and file_changed()
+        self._changed = threading.Event()  # a commit not yet acted on
         self._switches = 0  # written only by retarget(), on the board's thread
         self._thread = threading.Thread(target=self._run, daemon=True,
                                         name=f"kanban-hints-{board.path.name}")
+        # A board dropped without close() must not leave a thread asleep until the next commit.
+        self._finalizer = weakref.finalize(board, self.stop)
         self._thread.start()
 
     def stop(self) -> None:
@@ -120,39 +132,52 @@ class FlowHints:
         self._switches += 1
         self._wake.set()
 
+    def file_changed(self) -> None:
+        """Someone committed to the board's file (called by the feed's thread)."""
+        self._changed.set()
+        self._wake.set()
+
     def _run(self) -> None:
+        try:
+            self._follow()
+        finally:
+            self._finalizer.detach()
+
+    def _follow(self) -> None:
         if self._stop.wait(FIRST_DELAY):
             return
-        path, version, bands_at, seen_switches = None, None, 0.0, self._switches
-        while True:
+        path, bands_at, seen_switches = None, 0.0, self._switches
+        stale = False  # a commit came since the bands were computed
+        while not self._stop.is_set():
             board = self._board()
             if board is None or board._feed is None:
                 return
             try:
                 switches = self._switches  # before the reader: a switch is done when counted
+                changed = self._changed.is_set()
+                self._changed.clear()  # before reading: a commit from now on wakes us again
                 reader = board._feed.reader
-                now_version = reader.data_version()
                 switched = reader.path != path or switches != seen_switches
-                changed = now_version != version
-                seen_switches = switches
-                path, version = reader.path, now_version
+                seen_switches, path = switches, reader.path
+                stale = stale or changed
                 if changed or switched:
                     board._limits_changed_elsewhere(reader.path, reader.wip_limits())
                 if switched:
-                    bands_at = time.monotonic()  # a failure is not retried every second
+                    bands_at, stale = time.monotonic(), False  # a failure is not retried at once
                     board._set_age_bands(reader.path, shared_age_bands(reader.path))
-                elif changed and time.monotonic() - bands_at > BANDS_EVERY:
-                    bands_at = time.monotonic()
+                elif stale and time.monotonic() - bands_at >= BANDS_EVERY:
+                    bands_at, stale = time.monotonic(), False
                     board._set_age_bands(reader.path, shared_age_bands(reader.path, fresh_for=60.0))
             except Exception as exc:  # a locked or vanished board: the feed reports those
                 log.debug("kanban-widget: flow hints for %s failed: %s", path, exc)
             del board  # held weakly between rounds
             if not self._live and path is not None:
                 return
-            self._wake.wait(CHECK_EVERY)
+            # Asleep until a commit, a switch or stop; awake again when stale bands fall due.
+            due = bands_at + BANDS_EVERY - time.monotonic() if stale else BANDS_EVERY
+            self._wake.wait(max(due, 0.0))
+            self._stop.wait(GATHER)
             self._wake.clear()
-            if self._stop.is_set():
-                return
 
 
 def _limits_from_page(value: Any, widget: "KanbanBoard") -> Any:
@@ -233,6 +258,11 @@ class FlowTraits(traitlets.HasTraits):
         self._limits_changed_elsewhere(self.store.path, self.store.wip_limits())
         if self._hints is not None:
             self._hints.retarget()
+
+    def _flow_file_changed(self) -> None:
+        """Someone committed to the shown board's file (the feed's thread says so)."""
+        if self._hints is not None:
+            self._hints.file_changed()
 
     def _stop_flow_hints(self) -> None:
         if self._hints is not None:

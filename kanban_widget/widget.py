@@ -148,6 +148,13 @@ class _Listener:
             if widget is not None:
                 widget._report_sync_error(message)
 
+    def file_changed(self) -> None:
+        # Not under the widget's lock: it only wakes the flow hints' thread, which reads the
+        # file it finds the widget showing (a wake for a board switched away from is harmless).
+        widget = self._widget()
+        if widget is not None and widget._state is self._state:
+            widget._flow_file_changed()
+
 
 class KanbanBoard(TimeTravel, FlowTraits, anywidget.AnyWidget):
     """A live Kanban board over a Hermes-compatible ``kanban.db``.

@@ -3,8 +3,13 @@ the kernel's main thread after the board opens, and left out where history is th
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
 
 from kanban_widget import Store
 from kanban_widget.analytics import MIN_SPELLS
@@ -103,3 +108,145 @@ def test_only_work_in_progress_columns_get_bands(store_path):
             store.move_task(idea, "ready")
     assert spell_percentiles(store_path).loc["triage", "spells"] == 20  # history enough
     assert age_bands(store_path) == {}  # but triage is before the commitment point
+
+
+def test_bands_over_recent_events_equal_the_whole_historys_when_it_is_shorter(store_path):
+    from kanban_widget.analytics import spell_percentiles
+
+    ready_spells(store_path, [60 * i for i in range(1, 31)])  # 30 tasks, 60 events
+    whole = spell_percentiles(store_path, now=T0 + 10**6)
+    for bound in (60, 61, 10_000):  # exactly the history, one more, far more
+        pd.testing.assert_frame_equal(
+            spell_percentiles(store_path, now=T0 + 10**6, recent_events=bound), whole)
+
+
+def test_bands_over_recent_events_ignore_older_spells(store_path):
+    from kanban_widget.analytics import spell_percentiles
+
+    now = [T0]
+    with Store(store_path, clock=lambda: now[0]) as store:
+        for i in range(20):  # last year's slow work: ready for ten hours each
+            now[0] = T0 + i
+            old = store.create_task(f"Old {i}")
+            now[0] = T0 + i + 36_000
+            store.move_task(old, "running")
+    ready_spells_at = T0 + 100_000
+    now[0] = ready_spells_at
+    with Store(store_path, clock=lambda: now[0]) as store:
+        ids = [store.create_task(f"New {i}") for i in range(20)]
+        for i, task_id in enumerate(ids, start=1):
+            now[0] = ready_spells_at + 60 * i
+            store.move_task(task_id, "running")
+    whole = spell_percentiles(store_path, percentiles=(50, 85), now=T0 + 10**6)
+    recent = spell_percentiles(store_path, percentiles=(50, 85), now=T0 + 10**6,
+                               recent_events=40)  # the new tasks' created + moved events
+    assert whole.loc["ready", "spells"] == 40
+    assert whole.loc["ready", "p85"] == pd.Timedelta(seconds=36_000)
+    assert recent.loc["ready", "spells"] == 20
+    assert (recent.loc["ready", "p50"], recent.loc["ready", "p85"]) == (
+        pd.Timedelta(seconds=600), pd.Timedelta(seconds=1020))
+    # One event fewer: the first new task's created event falls out, so its spell's start
+    # is unknown and it is not counted (never counted with a made-up length).
+    fewer = spell_percentiles(store_path, percentiles=(50,), now=T0 + 10**6, recent_events=39)
+    assert fewer.loc["ready", "spells"] == 19
+
+
+def test_the_board_bands_read_a_bounded_recent_history(store_path, monkeypatch):
+    from kanban_widget import analytics
+
+    seen = []
+    real = analytics.spell_percentiles
+    monkeypatch.setattr(analytics, "spell_percentiles",
+                        lambda *a, **kw: seen.append(kw.get("recent_events")) or real(*a, **kw))
+    ready_spells(store_path, [60 * i for i in range(1, 21)])
+    assert age_bands(store_path) == {"ready": [600, 1020]}
+    assert seen == [flow_hints.BANDS_RECENT_EVENTS]
+
+
+def test_the_hints_thread_asks_sqlite_nothing_while_the_board_is_quiet(store_path, make_board):
+    """It sleeps until the feed says someone committed (no data_version poll of its own), and
+    a limit set by another process still reaches the board."""
+    ready_spells(store_path, [60 * i for i in range(1, 21)])
+    board, _wire = make_board(store_path)
+    wait_for(lambda: board.age_bands == {"ready": [600, 1020]})
+    reader = board._feed.reader
+    calls = []
+    for name in ("data_version", "wip_limits"):
+        real = getattr(reader, name)
+
+        def spy(*args, _real=real, _name=name, **kwargs):
+            calls.append((threading.current_thread().name, _name))
+            return _real(*args, **kwargs)
+
+        setattr(reader, name, spy)
+    time.sleep(2.5)
+    assert not [c for c in calls if c[0].startswith("kanban-hints-")]
+    with Store(store_path) as other:
+        other.set_wip_limits({"ready": 7})
+    wait_for(lambda: board.wip_limits == {"ready": 7}, timeout=5)
+    assert ("kanban-hints-" + store_path.name, "wip_limits") in calls
+    assert not [c for c in calls if c == ("kanban-hints-" + store_path.name, "data_version")]
+
+
+class FakeBoard:
+    """Just what FlowHints asks of a board: its feed's reader (counting limit reads) and the
+    two setters."""
+
+    def __init__(self):
+        self.reads = []
+        reads = self.reads
+
+        class Reader:
+            path = "board.db"
+
+            def wip_limits(self):
+                reads.append(time.monotonic())
+                return {}
+
+        self.path = SimpleNamespace(name="board.db")
+        self._feed = SimpleNamespace(reader=Reader())
+
+    def _limits_changed_elsewhere(self, path, limits):
+        pass
+
+    def _set_age_bands(self, path, bands):
+        pass
+
+
+@pytest.fixture
+def quick_hints(monkeypatch):
+    monkeypatch.setattr(flow_hints, "FIRST_DELAY", 0.0)
+    monkeypatch.setattr(flow_hints, "shared_age_bands", lambda path, **kw: {})
+
+
+def test_a_collected_board_ends_its_hints_thread(quick_hints):
+    """A board garbage-collected without close(): its thread, asleep until the next commit,
+    is woken by a finalizer and ends."""
+    board = FakeBoard()
+    reads = board.reads
+    hints = flow_hints.FlowHints(board)
+    wait_for(lambda: reads, timeout=5)
+    time.sleep(0.2)  # asleep now
+    assert hints._thread.is_alive()
+    del board
+    gc.collect()
+    hints._thread.join(5)
+    assert not hints._thread.is_alive()
+
+
+def test_a_burst_of_commits_costs_a_few_reads_of_the_limits(quick_hints):
+    board = FakeBoard()
+    hints = flow_hints.FlowHints(board)
+    try:
+        wait_for(lambda: board.reads, timeout=5)
+        before = len(board.reads)
+        start = time.monotonic()
+        while time.monotonic() - start < 1.0:  # the feed tells of a commit every 10 ms
+            hints.file_changed()
+            time.sleep(0.01)
+        wait_for(lambda: time.monotonic() - board.reads[-1] > 2 * flow_hints.GATHER, timeout=5)
+        burst = len(board.reads) - before
+        assert 1 <= burst <= 1.0 / flow_hints.GATHER + 2  # not one per commit (100)
+        assert board.reads[-1] >= start + 1.0 - 0.01  # the last commit was read too
+    finally:
+        hints.stop()

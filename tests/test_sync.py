@@ -6,6 +6,8 @@ import multiprocessing
 import os
 import random
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 
@@ -263,6 +265,9 @@ def test_feed_thread_ends_when_its_followers_are_garbage_collected(fresh_store):
         def report_sync_error(self, message):
             pass
 
+        def file_changed(self):
+            pass
+
     feed = BoardFeed.acquire(fresh_store.path)
     try:
         owner = Owner()
@@ -323,3 +328,45 @@ def test_a_claim_extended_without_an_event_reaches_the_page(store_path, make_boa
     conn.commit()
     conn.close()
     wait_for(lambda: board._state.cards[task]["claim_expires"] is None)
+
+
+def test_every_commit_is_told_to_the_listeners_even_one_that_changes_no_card(fresh_store):
+    """FeedListener.file_changed: a settings write (no task event, so no patch) is heard too;
+    the flow hints re-read the WIP limits on it instead of polling the file themselves."""
+    from kanban_widget.board import BoardState
+    from kanban_widget.feed import BoardFeed
+
+    heard = []
+
+    class Owner:
+        def publish_patch(self, patch):
+            heard.append("patch")
+
+        def resync_all(self):
+            heard.append("resync")
+
+        def report_sync_error(self, message):
+            pass
+
+        def file_changed(self):
+            heard.append("changed")
+
+    feed = BoardFeed.acquire(fresh_store.path)
+    try:
+        owner = Owner()
+        feed.follow(owner, BoardState(feed.reader))
+        time.sleep(0.3)
+        heard.clear()
+        done = subprocess.run([sys.executable, "-c", "import sys; from kanban_widget import Store;"
+                               " Store(sys.argv[1]).set_wip_limits({'ready': 3})",
+                               str(fresh_store.path)], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        wait_for(lambda: "changed" in heard, timeout=5)
+        assert "patch" not in heard
+        with Store(fresh_store.path) as other:
+            other.create_task("a card")
+        wait_for(lambda: "patch" in heard, timeout=5)
+        assert heard.count("changed") == 2
+        assert heard.index("patch") > heard.index("changed", 1)  # told before the patch
+    finally:
+        feed.release()

@@ -5,8 +5,11 @@ import { FROM_PYTHON, REQUEST, TRAIT } from "./protocol.js";
 
 /** Silence after which the page asks Python what it missed, while the page is visible. */
 export const POLL_QUIET_MS = 1500;
-/** The same, once a patch has arrived unasked: this host delivers the thread's sends. */
-export const POLL_QUIET_TRUSTED_MS = 15_000;
+/**
+ * The same, once a patch has arrived unasked: this host delivers the thread's sends, so the
+ * poll is only a safety net, and each one wakes the kernel (an idle board's main cost there).
+ */
+export const POLL_QUIET_TRUSTED_MS = 60_000;
 const POLL_TICK_MS = 500;
 
 /**

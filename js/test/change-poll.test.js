@@ -100,6 +100,17 @@ describe("the change poll", () => {
     poll.dispose();
   });
 
+  it("asks a trusting host's kernel at most once a minute while the board is quiet", async () => {
+    const { model, polls, poll } = setup({ rev: 3 });
+    model.pyCustom({ type: "patch", rev: 4, cursor: 11, now: 0, upserts: [], removes: [], touched: [] });
+    await vi.advanceTimersByTimeAsync(59_000);
+    expect(polls).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(5 * 60_000);
+    expect(polls.length).toBeGreaterThanOrEqual(4);
+    expect(polls.length).toBeLessThanOrEqual(5);
+    poll.dispose();
+  });
+
   it("asks for revision 0 (the whole board) when the page has no board", async () => {
     vi.useFakeTimers();
     const model = fakeModel({ _board: null });

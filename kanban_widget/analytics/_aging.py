@@ -25,9 +25,13 @@ MIN_SPELLS = 20
 SPELL_PERCENTILES = (50, 85, 95)
 
 
-def finished_spells(h: History, now_s: int) -> dict:
-    """Per status code: the sorted lengths (seconds) of its spells that ended by ``now_s``."""
+def finished_spells(h: History, now_s: int, since_event: Optional[int] = None) -> dict:
+    """Per status code: the sorted lengths (seconds) of its spells that ended by ``now_s``
+    (with ``since_event``, of a replay of recent events: only those begun by one of them, as
+    the others' start is not known)."""
     ended = (h.end != NO_TIME) & (h.end <= now_s)
+    if since_event is not None:
+        ended &= h.start_id >= since_event
     length = h.end[ended] - h.start[ended]
     status = h.spell_status[ended]
     order = np.lexsort((length, status))
@@ -47,7 +51,8 @@ def percentile_of(ages_s: np.ndarray, spells_s: np.ndarray,
 
 def spell_percentiles(src, *, percentiles: Sequence[float] = SPELL_PERCENTILES, now=None,
                       min_spells: int = MIN_SPELLS, tenant: Optional[str] = None,
-                      assignee: Optional[str] = None) -> pd.DataFrame:
+                      assignee: Optional[str] = None,
+                      recent_events: Optional[int] = None) -> pd.DataFrame:
     """How long each column's spells last: the board's yardstick for "this card is old".
 
     One row per status (board order; statuses no task ever held are left out), indexed by
@@ -65,16 +70,26 @@ def spell_percentiles(src, *, percentiles: Sequence[float] = SPELL_PERCENTILES, 
     :param min_spells: fewest finished spells a column needs.
     :param tenant, assignee: use only the spells of tasks in this tenant / assigned to this
         profile.
+    :param recent_events: read only the board's last this-many events (by ``task_events.id``)
+        and count only the spells begun by one of them: the recent yardstick, at a cost bounded
+        by ``recent_events`` whatever the history's length. A history no longer than that is
+        read whole (the same result as without it). Spells longer than the stretch of time those
+        events cover cannot be counted, so keep it well above a column's longest usual spell's
+        worth of events.
     """
     levels = [float(p) for p in percentiles]
     if not levels or any(not 0 < p <= 100 for p in levels):
         raise ValidationError(f"percentiles={percentiles!r}: give values in (0, 100], e.g. "
                               "(50, 85, 95)")
+    if recent_events is not None and recent_events < 1:
+        raise ValidationError(f"recent_events={recent_events!r}: give a positive number of "
+                              "events, or None for the whole history")
     now_s = now_seconds(now)
     with open_board(src) as board:
-        h = load_history(board, tenant, assignee)
+        since = None if recent_events is None else _nth_last_event(board, recent_events)
+        h = load_history(board, tenant, assignee, since_event=since)
     held = sorted(set(h.spell_status.tolist()))
-    spells = finished_spells(h, now_s)
+    spells = finished_spells(h, now_s, since_event=since)
     columns: dict = {"spells": np.array([len(spells[c]) for c in held], dtype=np.int64)}
     for p in levels:
         values = np.array([_percentile(spells[c], p, min_spells) for c in held],
@@ -82,6 +97,14 @@ def spell_percentiles(src, *, percentiles: Sequence[float] = SPELL_PERCENTILES, 
         columns[f"p{p:g}"] = durations(values)
     names = [h.statuses[c] for c in held]
     return pd.DataFrame(columns, index=pd.Index(names, name="status"))
+
+
+def _nth_last_event(board, n: int) -> Optional[int]:
+    """The id of the board's ``n``-th last event, or None when it has no more than ``n``
+    (a walk down the rowid b-tree: ``n`` ids, not the history)."""
+    row = board.conn.execute("SELECT id FROM task_events ORDER BY id DESC LIMIT 1 OFFSET ?",
+                             (n,)).fetchone()
+    return None if row is None else int(row[0]) + 1
 
 
 def _percentile(sorted_s: np.ndarray, p: float, min_spells: int) -> int:

@@ -21,10 +21,11 @@ History = Spells
 
 
 def load_history(board: Board, tenant: Optional[str] = None,
-                 assignee: Optional[str] = None) -> History:
-    """Replay the status history of every task passing the filters."""
+                 assignee: Optional[str] = None, *, since_event: Optional[int] = None) -> History:
+    """Replay the status history of every task passing the filters (with ``since_event``:
+    only the events from that id on, see ``replay_board``)."""
     where, params = task_filter(board, tenant, assignee)
-    return replay_board(board.conn, " AND ".join(where), params)
+    return replay_board(board.conn, " AND ".join(where), params, since_event=since_event)
 
 
 def per_task_times(h: History) -> dict:

@@ -127,3 +127,6 @@ class BoardHub:
             self.error = message
             for subscriber in self._subscribers:
                 subscriber.push(("error", message))
+
+    def file_changed(self) -> None:
+        """Nothing to do: the patches (and their absence) say all a socket needs."""

@@ -107,18 +107,32 @@ class Spells:
                         names[self.spell_status[tails]]))
 
 
-def replay_board(conn, task_where: str = "", params: Sequence = ()) -> Spells:
+def replay_board(conn, task_where: str = "", params: Sequence = (), *,
+                 since_event: Optional[int] = None) -> Spells:
     """Replay every task of the board open on ``conn`` (or those matching ``task_where``, SQL
     on ``tasks AS t`` with ``params``). Run it inside one read transaction for a consistent
-    snapshot."""
-    where = f" WHERE {task_where}" if task_where else ""
-    tasks = conn.execute(f"SELECT t.id, t.created_at, t.status FROM tasks t{where}",
-                         params).fetchall()
+    snapshot.
+
+    With ``since_event``, only the events whose id is at least that are read, and only the
+    tasks they touch are replayed: a bounded read of recent history. Each such task then
+    starts with a synthesised spell (``start_id`` before every event) standing for whatever
+    came before; its length is not known."""
     ev_where = (f" AND task_id IN (SELECT t.id FROM tasks t WHERE {task_where})"
                 if task_where else "")
-    events = fetch_columns(conn, _EVENTS_SQL.format(where=ev_where), _EVENT_COLUMNS, params)
+    ev_params = list(params)
+    task_params = list(params)
+    if since_event is not None:
+        recent = "t.id IN (SELECT task_id FROM task_events WHERE id >= ?)"
+        task_where = f"({task_where}) AND {recent}" if task_where else recent
+        task_params.append(since_event)
+        ev_where = " AND id >= ?" + ev_where
+        ev_params.insert(0, since_event)
+    where = f" WHERE {task_where}" if task_where else ""
+    tasks = conn.execute(f"SELECT t.id, t.created_at, t.status FROM tasks t{where}",
+                         task_params).fetchall()
+    events = fetch_columns(conn, _EVENTS_SQL.format(where=ev_where), _EVENT_COLUMNS, ev_params)
     span = conn.execute("SELECT MIN(created_at), MAX(created_at) FROM task_events"
-                        + (" WHERE" + ev_where[4:] if ev_where else ""), params).fetchone()
+                        + (" WHERE" + ev_where[4:] if ev_where else ""), ev_params).fetchone()
 
     def last_seen(ids: list) -> dict:
         return _pairs(conn, "SELECT task_id, MAX(created_at) FROM task_events"
