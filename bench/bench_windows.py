@@ -64,6 +64,14 @@ def status_of(i: int) -> str:
             "review")[r - 90]
 
 
+
+def measured(info: dict, how: str) -> str:
+    """The results file's line on the machine, its load at the start and end, and ``how``."""
+    return (f"Measured {info['date']} on {info['nproc']} CPUs ({info['cpu']}), Python "
+            f"{info['python']}, SQLite {info['sqlite']}, {info['platform']}. Load average "
+            f"{info['load']:.1f} at the start and {info['load_end']:.1f} at the end (a shared "
+            f"machine: {how}).")
+
 def build_board(path: Path, n_tasks: int) -> list[str]:
     """A Hermes-format board of ``n_tasks`` tasks, written with bulk inserts (the store's verbs
     take minutes at a million); returns the probe cards' ids (top-priority ready cards)."""
@@ -313,10 +321,7 @@ def main() -> None:
     text = "\n".join([
         "# Windows benchmark: the kernel's cost of a large board, before and after (issue #14)",
         "",
-        f"Measured {info['date']} on {info['nproc']} CPUs ({info['cpu']}), Python "
-        f"{info['python']}, SQLite {info['sqlite']}, {info['platform']}. Load average "
-        f"{info['load']:.1f} at the start and {info['load_end']:.1f} at the end (a shared "
-        "machine: both codes ran in the same run, alternating per board).",
+        measured(info, "both codes ran in the same run, alternating per board"),
         "",
         f"Median of {args.runs} processes per cell, {args.moves} moves each. Boards are 45 % "
         "archived, 45 % done, the rest in the working columns; \"before\" is the code at "
@@ -378,10 +383,7 @@ def bands_bench(args, info: dict) -> None:
     text = "\n".join([
         "# Age bands: the whole history against the recent events (issue #14)",
         "",
-        f"Measured {info['date']} on {info['nproc']} CPUs ({info['cpu']}), Python "
-        f"{info['python']}, SQLite {info['sqlite']}, {info['platform']}. Load average "
-        f"{info['load']:.1f} at the start and {info['load_end']:.1f} at the end (a shared "
-        "machine; the two cases alternate).",
+        measured(info, "the two cases alternate"),
         "",
         f"Median of {args.runs} processes per row. Each computes the board's age bands "
         "(`spell_percentiles` at p50/p85, what `flow_hints.age_bands` runs a second after a "
