@@ -292,8 +292,7 @@ def main() -> None:
     text = "\n".join([
         "# Issue #14 in real JupyterLab + Chromium: before and after windows, same run",
         "",
-        f"Machine: {header}; load average {load_end:.1f} at the end (another helper's tests "
-        f"ran meanwhile). Before = commit {BEFORE_COMMIT[:7]} with its own bundle; after = this "
+        f"Machine: {header}; load average {load_end:.1f} at the end. Before = commit {BEFORE_COMMIT[:7]} with its own bundle; after = this "
         f"tree. {args.runs} runs; per run and board {args.moves} moves 0.35 s apart and "
         f"{args.quiet_moves} after 2.5 s of quiet (latency percentiles over all moves of all "
         "runs, other figures the median of the runs). Boards: `bench_windows.build_board` "
