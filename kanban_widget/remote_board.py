@@ -57,9 +57,6 @@ log = logging.getLogger(__name__)
 #: (an empty board with "offline" in the banner, when the server cannot be reached).
 FIRST_BOARD_TIMEOUT = 15.0
 
-#: Most cards the server's ``GET /columns/{status}`` gives at once.
-WINDOW_LIMIT = 1000
-
 #: Seconds a filter change waits for the server's board under the new view before the widget
 #: goes on (the board then arrives as a resync).
 VIEW_TIMEOUT = 5.0

@@ -49,12 +49,13 @@ class RemoteBoard:
     ``url`` is the API root (``http://host:port/api/plugins/kanban``); ``board`` one of the
     server's boards (``?board=``). ``on_change(board)`` is called from the following thread
     after each change applied; ``view`` (a :class:`~kanban_widget.store.windows.View`) the
-    filters the server applies to the windows and counts it sends; ``on_message(message)`` with each ``board`` or ``patch``
-    message applied, as the server sent it (what a widget forwards to its page: a ``board``
-    replaces the page's board, a ``patch`` is applied to it); ``on_status(status, error)``
-    whenever ``status`` changes (what a widget shows in its banner). ``bytes_received`` counts the
-    JSON text of the messages (before the socket's compression). ``status``:
-    ``"connecting"``, ``"live"``, ``"offline"`` (retrying), ``"unauthorized"`` or ``"failed"``
+    filters the server applies to the windows and counts it sends; ``on_message(message)``
+    with each ``board`` or ``patch`` message applied, as the server sent it (what a widget
+    forwards to its page: a ``board`` replaces the page's board, a ``patch`` is applied to it);
+    ``on_status(status, error)`` whenever ``status`` changes (what a widget shows in its
+    banner). ``bytes_received`` counts the JSON text of the messages (before the socket's
+    compression). ``status``: ``"connecting"``, ``"live"``, ``"offline"`` (retrying),
+    ``"unauthorized"`` or ``"failed"``
     (a bad board; both stop following); ``error`` says why when not live.
     """
 

@@ -388,17 +388,6 @@ def column_view(request: Request) -> tuple[str, Optional[str], windows.View]:
     return status, lane if view.lanes else None, view
 
 
-def column_total(reader: Store, view: windows.View, status: str, lane: Optional[str]) -> int:
-    """Cards of the column (or lane) under the view's filters: one column counted, not the
-    board (a search tests each card in Python; the other columns' need not be)."""
-    if lane is not None:
-        return windows.counts(reader, view)[1].get(status, {}).get(lane, 0)
-    with reader.reading() as conn:
-        where, params = windows.filter_sql(view, conn=conn)
-        return conn.execute(f"SELECT COUNT(*) FROM tasks t WHERE t.status = ? AND {where}",
-                            [status, *params]).fetchone()[0]
-
-
 async def get_column(request: Request) -> JSONResponse:
     """``GET /columns/{status}?offset=&limit=&search=&tenant=&assignee=&lanes=&lane=``: a window
     of one column under the view's filters, in board order (the cards at ``offset`` to
@@ -411,7 +400,7 @@ async def get_column(request: Request) -> JSONResponse:
     def read():
         reader = handle.reader
         with reader.reading():  # the count and the window from one snapshot
-            return column_total(reader, view, status, lane), windows.window_cards(
+            return windows.column_count(reader, view, status, lane), windows.window_cards(
                 reader, view, status, lane, limit, offset=offset)
 
     total, cards = await in_thread(read)
@@ -431,7 +420,7 @@ async def get_column_ids(request: Request) -> JSONResponse:
     def read():
         reader = handle.reader
         with reader.reading():
-            return column_total(reader, view, status, lane), windows.window_ids(
+            return windows.column_count(reader, view, status, lane), windows.window_ids(
                 reader, view, status, lane, limit, offset=offset)
 
     total, ids = await in_thread(read)

@@ -160,6 +160,17 @@ def counts(store, view: View) -> tuple[dict[str, int], dict[str, dict[str, int]]
         return per_column, per_lane
 
 
+def column_count(store, view: View, status: str, lane: Optional[str] = None) -> int:
+    """Cards of column ``status`` (of ``lane``, with lanes) under the view's filters: one column
+    counted, not the board (a search tests each card in Python; other columns' need not be)."""
+    with store.reading() as conn:
+        where, params = filter_sql(view, conn=conn)
+        lane_where, lane_params = _lane_sql(lane)
+        return conn.execute(
+            f"SELECT COUNT(*) FROM tasks t WHERE t.status = ? AND {lane_where} AND {where}",
+            [status, *lane_params, *params]).fetchone()[0]
+
+
 def window_ids(store, view: View, status: str, lane: Optional[str], limit: int,
                after: Optional[tuple] = None, offset: int = 0) -> list[str]:
     """Ids of the first ``limit`` cards of column ``status`` (and ``lane``, with lanes) under the

@@ -3,8 +3,9 @@
 // card at its old place and animates it home. Off for users who prefer reduced motion.
 //
 // Cheap on a big board: places are layout offsets within the container (the container is
-// positioned, time-travel.css; scrolling and running glides do not change them), so only the cards the caller says may have moved are measured again, and
-// only cards on screen glide (an animation nobody sees still costs frames).
+// positioned, time-travel.css; scrolling and running glides do not change them), so only the
+// cards the caller says may have moved are measured again, and only cards on screen glide (an
+// animation nobody sees still costs frames).
 import { useLayoutEffect, useRef } from "preact/hooks";
 
 const GLIDE_MS = 250;
